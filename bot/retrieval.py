@@ -1,0 +1,172 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused with reciprocal-rank fusion.
+
+Metadata filters (role, level, format, cost) are Chroma ``where`` clauses for the dense side
+and the same test applied in Python to BM25 hits, so both halves see the same candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from index.embedder import Encoder
+from index.reader import OpenIndex
+
+Mode = Literal["hybrid", "dense", "bm25"]
+RRF_K = 60
+
+
+@dataclass
+class Hit:
+    """One retrieved chunk with how each retriever ranked it."""
+
+    chunk_id: str
+    text: str
+    meta: dict[str, Any]
+    score: float = 0.0
+    dense_sim: float | None = None
+    bm25_score: float | None = None
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+
+    @property
+    def source_id(self) -> str:
+        return str(self.meta.get("source_id", self.chunk_id))
+
+    @property
+    def stage(self) -> str:
+        return str(self.meta.get("stage", ""))
+
+    def to_trace(self) -> dict[str, Any]:
+        return {"id": self.chunk_id, "source_id": self.source_id, "score": round(self.score, 5),
+                "dense_sim": None if self.dense_sim is None else round(self.dense_sim, 4),
+                "bm25": None if self.bm25_score is None else round(self.bm25_score, 3)}
+
+
+@dataclass
+class Filters:
+    """Metadata filters for resources; ``describe`` is what the answer tells the user."""
+
+    role: str | None = None
+    level: str | None = None
+    formats: list[str] = field(default_factory=list)
+    free_only: bool = False
+
+    def is_empty(self) -> bool:
+        return not (self.role or self.level or self.formats or self.free_only)
+
+    def public(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.role:
+            out["role"] = self.role
+        if self.level:
+            out["level"] = self.level
+        if self.formats:
+            out["formats"] = list(self.formats)
+        if self.free_only:
+            out["cost"] = "free"
+        return out
+
+    def where(self, kinds: list[str] | None = None) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if kinds:
+            clauses.append({"kind": {"$in": kinds}})
+        if self.role:
+            clauses.append({"$or": [{f"role:{self.role}": True}, {"all_roles": True}]})
+        if self.level:
+            clauses.append({"level": {"$in": [self.level, "any"]}})
+        if self.formats:
+            clauses.append({"format": {"$in": list(self.formats)}})
+        if self.free_only:
+            clauses.append({"cost": {"$in": ["free", "freemium"]}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
+    """Evaluate the subset of Chroma's ``where`` language that :class:`Filters` produces."""
+    if not where:
+        return True
+    for key, cond in where.items():
+        if key == "$and":
+            if not all(matches(meta, c) for c in cond):
+                return False
+        elif key == "$or":
+            if not any(matches(meta, c) for c in cond):
+                return False
+        elif isinstance(cond, dict):
+            if "$in" in cond and meta.get(key) not in cond["$in"]:
+                return False
+            if "$eq" in cond and meta.get(key) != cond["$eq"]:
+                return False
+        elif meta.get(key) != cond:
+            return False
+    return True
+
+
+class HybridRetriever:
+    """Dense + BM25 retrieval over an open index."""
+
+    def __init__(self, index: OpenIndex, encoder: Encoder):
+        self.index = index
+        self.encoder = encoder
+
+    def embed(self, text: str) -> np.ndarray:
+        return self.encoder.encode([text])[0]
+
+    def dense(self, qvec: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
+        n = self.index.collection.count()
+        if n == 0:
+            return []
+        res = self.index.collection.query(
+            query_embeddings=[qvec.tolist()], n_results=min(k, n), where=where,
+            include=["documents", "metadatas", "distances"])
+        hits = []
+        for rank, (cid, doc, meta, dist) in enumerate(zip(
+                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+                strict=False)):
+            hits.append(Hit(cid, doc, dict(meta), dense_sim=1.0 - float(dist), dense_rank=rank))
+        return hits
+
+    def keyword(self, query: str, k: int, where: dict[str, Any] | None) -> list[Hit]:
+        ranked = self.index.bm25.search(query, k=k * 4 if where else k)
+        if not ranked:
+            return []
+        got = self.index.collection.get(ids=[cid for cid, _ in ranked],
+                                        include=["documents", "metadatas"])
+        by_id = {cid: (doc, meta) for cid, doc, meta in zip(
+            got["ids"], got["documents"], got["metadatas"], strict=False)}
+        hits = []
+        for cid, score in ranked:
+            if cid not in by_id or not matches(by_id[cid][1], where):
+                continue
+            doc, meta = by_id[cid]
+            hits.append(Hit(cid, doc, dict(meta), bm25_score=score, bm25_rank=len(hits)))
+            if len(hits) >= k:
+                break
+        return hits
+
+    def search(self, query: str, *, k: int = 8, where: dict[str, Any] | None = None,
+               mode: Mode = "hybrid", qvec: np.ndarray | None = None) -> list[Hit]:
+        """The best ``k`` chunks for ``query``; scores are RRF sums (higher is better)."""
+        pool = max(k * 3, 20)
+        dense = self.dense(qvec if qvec is not None else self.embed(query), pool, where) \
+            if mode in ("hybrid", "dense") else []
+        keyword = self.keyword(query, pool, where) if mode in ("hybrid", "bm25") else []
+        fused: dict[str, Hit] = {}
+        for hit in dense:
+            hit.score = 1.0 / (RRF_K + hit.dense_rank + 1)
+            fused[hit.chunk_id] = hit
+        for hit in keyword:
+            contribution = 1.0 / (RRF_K + hit.bm25_rank + 1)
+            if hit.chunk_id in fused:
+                fused[hit.chunk_id].bm25_score = hit.bm25_score
+                fused[hit.chunk_id].bm25_rank = hit.bm25_rank
+                fused[hit.chunk_id].score += contribution
+            else:
+                hit.score = contribution
+                fused[hit.chunk_id] = hit
+        return sorted(fused.values(), key=lambda h: h.score, reverse=True)[:k]
