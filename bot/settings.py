@@ -45,7 +45,7 @@ class Settings(BaseSettings):
         "fp32", description="ONNX encoder precision for index and query: fp32 or int8."
     )
     max_input_chars: int = Field(4000, gt=0, description="Longer input is refused.")
-    top_k: int = Field(5, gt=0, le=20, description="Sources cited per answer at most.")
+    top_k: int = Field(6, gt=0, le=20, description="Sources cited per answer at most.")
     llm: LLMBackend = Field(
         "none", description="Generator: none (grounded composer), openai, or llamacpp."
     )

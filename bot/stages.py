@@ -36,16 +36,16 @@ STAGE_CUES: dict[str, tuple[str, ...]] = {
                   r"tutorials?|reading list|resources?|youtube|textbooks?|certificat\w*|"
                   r"lectures?|communit(y|ies)|forums?)\b", r"\brecommend\b"),
     "portfolio": (r"\b(portfolio|projects?|github|kaggle|showcase|side project|open[- ]source|"
-                  r"write[- ]?ups?|blog posts?|readme|demo)\b"),
+                  r"write[- ]?ups?|blog posts?|readme|demo)\b",),
     "network-and-job": (r"\b(interviews?|resume|résumé|\bcv\b|referrals?|network(ing)?|"
                         r"linkedin|recruiters?|job (search|hunt|offers?|openings?|"
                         r"applications?)|apply(ing)?|hired|hiring|offers?|negotiat\w*|"
                         r"take[- ]home|salary|cover letter|meetups?|land (a|the|my) (job|role)|"
-                        r"job)\b"),
+                        r"job)\b",),
     "future-proof": (r"\b(keep up|stay(ing)? (current|relevant|up to date|updated)|future|"
                      r"replace[ds]?|obsolete|trends?|latest|adapt\w*|long[- ]term|"
                      r"senior|promotion|grow(th)? (in|my)|burn ?out|revis\w+ (my )?roadmap|"
-                     r"next (ten|10|five|5) years|lifelong|up to date)\b"),
+                     r"next (ten|10|five|5) years|lifelong|up to date)\b",),
 }
 _CUES = {s: [re.compile(p, re.I) for p in ps] for s, ps in STAGE_CUES.items()}
 

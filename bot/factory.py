@@ -1,0 +1,104 @@
+"""The composition root: builds every component from :class:`Settings` and wires the bot.
+
+Nothing is created at import time. Tests and the CLI call these factories, passing their own
+parts (an encoder, a generator, a state store) where they need to.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from bot import prompts
+from bot.agent import CareerBot
+from bot.generators import Generator, build_generator
+from bot.retrieval import HybridRetriever
+from bot.scope import ScopeGuard
+from bot.settings import Settings
+from bot.stages import StageDetector, anchor_vectors
+from bot.state import StateStore
+from corpus.loader import load_corpus
+from index.build import BuildReport, build_index, write_lock
+from index.embedder import Encoder, build_encoder, export_onnx, onnx_ready
+from index.reader import open_index
+from index.store import IndexMissingError, ManifestStore, make_client
+
+log = logging.getLogger(__name__)
+
+
+def offline_env() -> None:
+    """No telemetry and no hub downloads, whatever library asks."""
+    for key, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                       ("HF_HUB_DISABLE_TELEMETRY", "1"), ("GRADIO_ANALYTICS_ENABLED", "False"),
+                       ("ANONYMIZED_TELEMETRY", "False"), ("TOKENIZERS_PARALLELISM", "false")):
+        os.environ.setdefault(key, value)
+
+
+def make_chroma(settings: Settings) -> tuple[Any, ManifestStore]:
+    client = make_client(settings.data_dir, settings.chroma_url)
+    manifests = ManifestStore(client, settings.data_dir, settings.collection_prefix,
+                              server=settings.chroma_url is not None)
+    return client, manifests
+
+
+def make_encoder(settings: Settings, on_notice: Callable[[str], None] | None = None) -> Encoder:
+    return build_encoder(settings.data_dir, settings.encoder, settings.quantization, on_notice)
+
+
+def make_store(settings: Settings) -> StateStore:
+    return StateStore.open(settings.state_url)
+
+
+def run_index(settings: Settings, *, rebuild: bool = False,
+              progress: Callable[[int], Any] | None = None,
+              on_phase: Callable[[str, int], None] | None = None,
+              encoder: Encoder | None = None) -> BuildReport:
+    """Build or update the index under the write lock; exports the ONNX encoder first."""
+    offline_env()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with write_lock(settings.data_dir):
+        if encoder is None and settings.encoder != "sentence-transformers" \
+                and not onnx_ready(settings.data_dir):
+            if on_phase:
+                on_phase("exporting", 0)
+            export_onnx(settings.data_dir)
+        client, manifests = make_chroma(settings)
+        return build_index(
+            corpus_dir=settings.corpus_dir, data_dir=settings.data_dir, client=client,
+            manifests=manifests,
+            encoder_factory=(lambda: encoder) if encoder else (lambda: make_encoder(settings)),
+            quantization=settings.quantization, prefix=settings.collection_prefix,
+            rebuild=rebuild, progress=progress, on_phase=on_phase)
+
+
+def index_exists(settings: Settings) -> bool:
+    try:
+        client, manifests = make_chroma(settings)
+        return manifests.read() is not None
+    except IndexMissingError:
+        return False
+
+
+def build_bot(settings: Settings, *, encoder: Encoder | None = None,
+              generator: Generator | None = None, store: StateStore | None = None,
+              keep_state: bool = True) -> CareerBot:
+    """A ready bot over the current index; raises :class:`IndexMissingError` without one."""
+    offline_env()
+    client, manifests = make_chroma(settings)
+    opened = open_index(client, manifests, settings.data_dir)
+    encoder = encoder or make_encoder(settings, on_notice=log.info)
+    corpus = load_corpus(settings.corpus_dir)
+    texts, labels = StageDetector.anchor_texts(corpus.stages)
+    cache = settings.data_dir
+    stage_vecs = anchor_vectors(encoder, texts, cache)
+    off_vecs = anchor_vectors(encoder, list(prompts.OFF_TOPIC_EXAMPLES), cache)
+    if store is None and keep_state:
+        store = make_store(settings)
+    return CareerBot(
+        corpus=corpus, retriever=HybridRetriever(opened, encoder),
+        detector=StageDetector(corpus.stages, stage_vecs, labels),
+        guard=ScopeGuard(stage_vecs, off_vecs),
+        generator=generator or build_generator(settings), store=store,
+        max_input_chars=settings.max_input_chars, top_k=settings.top_k)
