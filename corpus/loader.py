@@ -170,7 +170,13 @@ def _cross_check(
         words = len(g.body.split())
         if not 150 <= words <= 600:
             problems.append(f"guide {g.id}: field 'body': {words} words, must be 150-600")
+    urls: dict[str, str] = {}
     for r in resources:
+        if r.url:
+            key = str(r.url).rstrip("/").lower()
+            if key in urls:
+                problems.append(f"resource {r.id}: field 'url': same resource as {urls[key]}")
+            urls[key] = r.id
         for slug in r.roles:
             if slug not in role_ids:
                 problems.append(f"resource {r.id}: field 'roles': unknown role '{slug}'")

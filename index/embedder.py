@@ -9,10 +9,13 @@ sentence-transformers rather than risk a wrong vector.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -144,6 +147,17 @@ def onnx_ready(data_dir: Path, fingerprint: str | None = None) -> bool:
     )
 
 
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def export_onnx(data_dir: Path) -> Path:
     """Export the packaged model to ONNX (fp32 and per-channel int8) with its tokenizer.
 
@@ -160,7 +174,9 @@ def export_onnx(data_dir: Path) -> Path:
     data_dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".onnx-", dir=data_dir))
     try:
-        _export_to(tmp, model_dir())
+        with warnings.catch_warnings(), _quiet_root_logger():
+            warnings.simplefilter("ignore")  # tracer warnings about constant shapes: expected
+            _export_to(tmp, model_dir())
         (tmp / "meta.json").write_text(json.dumps(
             {"fingerprint": fingerprint, "model": MODEL_NAME, "max_seq_len": MAX_SEQ_LEN}))
         old = data_dir / f".onnx-old-{os.getpid()}"

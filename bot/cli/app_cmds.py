@@ -1,0 +1,28 @@
+"""Front ends and tools that live outside ``bot/``: web, Slack, eval, bench.
+
+This module is the one place that wires ``ui/`` and ``evals/`` to the bot; their heavy
+imports happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli import cli, settings
+from bot.cli.talk_cmds import ensure_index
+
+
+@cli.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7860, show_default=True, type=int)
+def web_cmd(host: str, port: int) -> None:
+    """The Gradio chat app (streams answers; API endpoint /ask)."""
+    from bot.factory import build_bot, offline_env
+
+    offline_env()
+    s = settings()
+    ensure_index(s)
+    from ui.web import launch
+
+    click.echo(f"careerbot web UI on http://{host}:{port}", err=True)
+    launch(build_bot(s), s, host=host, port=port)
