@@ -1,0 +1,149 @@
+"""The walking skeleton's promise: stage-aware, cited, grounded answers; off-topic declined."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.profile import LearnerProfile
+from corpus.schema import STAGES
+
+STAGE_QUESTIONS = {
+    "landscape": "I'm an accountant. Is data analyst or data scientist the better AI role for me?",
+    "building-blocks": "Which statistics and linear algebra topics do I need before training "
+                       "models?",
+    "resources": "Can you recommend a good free online course on deep learning?",
+    "portfolio": "What kind of projects should I publish on GitHub to show my skills?",
+    "network-and-job": "How should I prepare for a data science job interview?",
+    "future-proof": "How can I keep my skills relevant as AI tools change so quickly?",
+}
+
+
+@pytest.mark.parametrize(("stage", "question"), STAGE_QUESTIONS.items())
+def test_each_stage_is_recognised_and_cited(career_bot, corpus_ids, stage, question):
+    answer = career_bot.ask(question)
+    assert answer.stage == stage, answer.answer
+    assert not answer.declined
+    assert 0.0 < answer.stage_confidence <= 1.0
+    assert answer.sources, "an answer must cite the corpus"
+    assert {s.id for s in answer.sources} <= corpus_ids
+    cited = [int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)]
+    assert sorted(set(cited)) == list(range(1, len(answer.sources) + 1)), \
+        "every source is cited as [n] and every [n] is a source"
+    first_seen = list(dict.fromkeys(cited))
+    assert first_seen == sorted(first_seen), "sources are numbered in the order they are cited"
+
+
+def test_next_stage_follows_the_framework(career_bot):
+    answer = career_bot.ask(STAGE_QUESTIONS["portfolio"])
+    assert answer.next_stage == "network-and-job"
+    last = career_bot.ask(STAGE_QUESTIONS["future-proof"])
+    assert last.next_stage is None
+
+
+@pytest.mark.parametrize("question", [
+    "Give me a recipe for a chocolate cake.",
+    "Who won the football world cup in 2014?",
+    "Write a poem about autumn leaves.",
+])
+def test_off_topic_is_declined_without_sources(career_bot, question):
+    answer = career_bot.ask(question)
+    assert answer.declined
+    assert answer.stage is None and answer.sources == []
+    assert "career" in answer.answer.lower()
+
+
+def test_resources_in_an_answer_are_real_corpus_entries_with_their_links(career_bot):
+    from corpus.loader import load_corpus
+    from bot.settings import DEFAULT_CORPUS_DIR
+
+    resources = {r.id: r for r in load_corpus(DEFAULT_CORPUS_DIR).resources}
+    answer = career_bot.ask("Which books should I read to learn machine learning?")
+    cited = [s for s in answer.sources if s.kind == "resource"]
+    assert cited
+    for src in cited:
+        real = resources[src.id]
+        assert src.title == real.title
+        assert src.url == (str(real.url) if real.url else None)
+        assert real.title in answer.answer
+
+
+def test_profile_filters_are_applied_and_stated(career_bot):
+    from corpus.loader import load_corpus
+    from bot.settings import DEFAULT_CORPUS_DIR
+
+    resources = {r.id: r for r in load_corpus(DEFAULT_CORPUS_DIR).resources}
+    profile = LearnerProfile(budget="free", formats=["course"], level="beginner")
+    answer = career_bot.ask("What should I study to get into machine learning?",
+                            profile=profile)
+    assert answer.filters == {"level": "beginner", "formats": ["course"], "cost": "free"}
+    assert "free" in answer.answer and "course" in answer.answer
+    picked = [resources[s.id] for s in answer.sources if s.kind == "resource"]
+    assert picked
+    assert all(r.kind == "course" and r.cost in ("free", "freemium") for r in picked)
+
+
+def test_streaming_yields_pieces_that_make_up_the_answer(career_bot):
+    pieces = list(career_bot.stream("How do I build a network in the AI field?"))
+    final = pieces[-1]
+    text = [p for p in pieces[:-1] if isinstance(p, str)]
+    assert len(text) > 3
+    assert "".join(text) == final.answer
+
+
+def test_follow_up_uses_the_conversation(full_settings, tmp_path):
+    from bot.factory import build_bot
+    from bot.state import StateStore
+
+    bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+    bot.ask("I want to become a data scientist. Where do I begin?", user_id="u1")
+    answer = bot.ask("okay, which books would help with that?", user_id="u1")
+    assert answer.filters.get("formats") == ["book"]
+    assert answer.filters.get("role") == "data-scientist"
+    assert any(s.kind == "resource" for s in answer.sources)
+
+
+def test_users_never_see_each_others_state(full_settings, tmp_path):
+    from bot.factory import build_bot
+    from bot.state import StateStore
+
+    bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+    bot.ask("I'm a backend developer with 5 hours a week, I want to become an ML engineer.",
+            user_id="alice")
+    bot.ask("How do I prepare for interviews?", user_id="bob")
+    assert bot.store.get_profile("alice")["hours_per_week"] == 5
+    assert bot.store.get_profile("bob") == {}
+    assert all(t["user_id"] == "bob" for t in bot.store.history("bob"))
+    assert bot.roadmap("alice")["target_role"] == "ml-engineer"
+    assert "target_role" not in bot.roadmap("bob")
+
+
+def test_roadmap_records_covered_stages_and_next_action(full_settings, tmp_path):
+    from bot.factory import build_bot
+    from bot.state import StateStore
+
+    bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+    bot.ask(STAGE_QUESTIONS["landscape"], user_id="u")
+    bot.ask(STAGE_QUESTIONS["portfolio"], user_id="u")
+    roadmap = bot.roadmap("u")
+    assert roadmap["covered"] == ["landscape", "portfolio"]
+    assert roadmap["current"] == "portfolio"
+    assert roadmap["next_stage"] == "network-and-job"
+    assert roadmap["next_action"] and "[" not in roadmap["next_action"]
+    assert set(roadmap["covered"]) <= set(STAGES)
+
+
+def test_pasted_cv_gets_missing_skills_in_learning_order(career_bot):
+    cv = ("I want to become a machine learning engineer. My CV: Experience: 6 years as a "
+          "backend developer writing Python services with pytest and type hints, SQL and "
+          "pandas for reporting, Docker and FastAPI for deployment, CI/CD pipelines. "
+          "Skills: Python, SQL, Docker, FastAPI, Kubernetes basics. Education: BSc computer "
+          "science. Projects: a REST API for invoices.")
+    answer = career_bot.ask(cv)
+    assert "missing" in answer.answer
+    text = answer.answer
+    maths = text.find("Mathematics for machine learning")
+    deep = text.find("Deep learning with one framework")
+    assert 0 <= maths < deep, "missing skills are listed in the role's learning order"
+    assert "Model serving and packaging" not in text.split("missing")[1].split("\n")[0]
