@@ -19,6 +19,15 @@ TOO_LONG = (
 SLOW_DOWN = "You are sending messages quickly. Please wait a minute and try again."
 BUSY = "careerbot is busy right now. Please try again in a few seconds."
 INDEX_MISSING = "The knowledge base is not built yet: run `careerbot index`."
+ANSWER_FAILED = "Sorry, something went wrong while answering. Please try again in a moment."
+
+# The web app's feedback copy; reasons are what a thumbs-down asks for (issue 12).
+FEEDBACK_REASONS: tuple[str, ...] = ("wrong", "outdated", "broken link", "wrong level",
+                                     "off-topic")
+FEEDBACK_THANKS_UP = "Thanks! Glad it helped."
+FEEDBACK_THANKS_DOWN = "Thanks, noted. Your feedback helps improve careerbot's answers."
+FEEDBACK_NOTHING = "Ask a question first, then rate the answer."
+FORGOTTEN = "Done: {n} stored records about you were deleted. This chat starts afresh."
 
 DECLINE_OFF_TOPIC = (
     "I can only help with building a career in AI and data: choosing a role, skills to learn, "
