@@ -67,6 +67,7 @@ class Turn:
     user_id: str | None
     profile: LearnerProfile
     history: list[tuple[str, str]] = field(default_factory=list)
+    history_given: bool = False
     previous_stage: str | None = None
     query: str = ""
     follow_up: bool = False
@@ -97,20 +98,28 @@ class CareerBot:
 
     # -- public API ----------------------------------------------------------------------
     def ask(self, question: object, *, user_id: str | None = None,
-            profile: LearnerProfile | None = None) -> Answer:
+            profile: LearnerProfile | None = None,
+            history: list[tuple[str, str]] | None = None) -> Answer:
         """One answer; raises :class:`InputProblem` for empty or oversized input."""
         answer = None
-        for piece in self.stream(question, user_id=user_id, profile=profile):
+        for piece in self.stream(question, user_id=user_id, profile=profile, history=history):
             if isinstance(piece, Answer):
                 answer = piece
         assert answer is not None
         return answer
 
     def stream(self, question: object, *, user_id: str | None = None,
-               profile: LearnerProfile | None = None) -> Iterator[str | Answer]:
-        """Text pieces of the answer, then the final :class:`Answer`."""
+               profile: LearnerProfile | None = None,
+               history: list[tuple[str, str]] | None = None) -> Iterator[str | Answer]:
+        """Text pieces of the answer, then the final :class:`Answer`.
+
+        ``history`` ((role, text) pairs, oldest first) replaces the stored history of
+        ``user_id`` as the conversation context, e.g. one Slack thread of a user; profile and
+        roadmap still come from the store.
+        """
         clean = check_input(question, self.max_input_chars)
-        turn = Turn(question=clean.text, user_id=user_id, profile=profile or LearnerProfile())
+        turn = Turn(question=clean.text, user_id=user_id, profile=profile or LearnerProfile(),
+                    history=list(history or []), history_given=history is not None)
         yield from self.chain.stream(turn)
 
     def roadmap(self, user_id: str) -> dict[str, Any]:
@@ -125,7 +134,8 @@ class CareerBot:
         if self.store and turn.user_id:
             stored = LearnerProfile.model_validate(self.store.get_profile(turn.user_id))
             rows = self.store.history(turn.user_id, limit=8)
-            turn.history = [(r["role"], r["text"]) for r in rows]
+            if not turn.history_given:
+                turn.history = [(r["role"], r["text"]) for r in rows]
             turn.previous_stage = next((r["stage"] for r in reversed(rows) if r["stage"]), None)
         said = profile_from_text(turn.question, self.roles)
         turn.profile = stored.merged(turn.profile).merged(said)
