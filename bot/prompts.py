@@ -162,3 +162,24 @@ Question: {question}"""
 
 REWRITE_SYSTEM_PROMPT = """Rewrite the user's last message as one standalone question about \
 their AI career, using the conversation for context. Output only the question."""
+
+# Slack copy (ui/slack*.py): commands, buttons and the lines around an answer.
+SLACK_HELP = (
+    "Ask me about building a career in AI: mention me in a channel "
+    "(`@careerbot How do I become an ML engineer?`), send me a direct message, or use "
+    "`/careerbot <question>` for an answer only you see. `/careerbot assess` runs the "
+    "self-assessment; `/careerbot forget` deletes everything I hold about you."
+)
+SLACK_ASSESS_SOON = (
+    "The self-assessment checklist is not in Slack yet. Meanwhile, tell me your target role, "
+    "level and hours per week, e.g. `/careerbot I'm a beginner aiming for data scientist, "
+    "5 hours a week`, and I'll keep it for your next answers."
+)
+SLACK_SHARE = "Share in channel"
+SLACK_SHARED_BY = "Shared by <@{user}> via /careerbot"
+SLACK_SHARE_GONE = "That answer is no longer available to share; ask again with /careerbot."
+SLACK_HELPFUL = "Helpful"
+SLACK_NOT_HELPFUL = "Not helpful"
+SLACK_SOURCES = "Sources"
+SLACK_STAGE_LINE = "Stage: {stage}"
+SLACK_NEXT_LINE = "Next: {next_stage}"
