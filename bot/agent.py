@@ -21,7 +21,7 @@ from bot.composer import Composed, Context, terms
 from bot.generators import ChatGenerator, Generator, pieces_of
 from bot.hygiene import InputProblem, check_input
 from bot.profile import LearnerProfile, formats_in_text, match_role, profile_from_text
-from bot.retrieval import Filters, Hit, HybridRetriever
+from bot.retrieval import Filters, Hit, HybridRetriever, Mode
 from bot.scope import ScopeGuard
 from bot.stages import StageDetector, StageResult
 from bot.state import StateStore
@@ -83,8 +83,12 @@ class CareerBot:
 
     def __init__(self, *, corpus: Corpus, retriever: HybridRetriever, detector: StageDetector,
                  guard: ScopeGuard, generator: Generator, store: StateStore | None,
-                 max_input_chars: int = 4000, top_k: int = 6):
+                 max_input_chars: int = 4000, top_k: int = 6,
+                 retrieval_mode: Mode = "hybrid", use_filters: bool = True):
+        # retrieval_mode / use_filters exist so evals can compare configurations side by side
         self.corpus = corpus
+        self.retrieval_mode: Mode = retrieval_mode
+        self.use_filters = use_filters
         self.retriever = retriever
         self.detector = detector
         self.guard = guard
@@ -164,8 +168,11 @@ class CareerBot:
     def _retrieve(self, turn: Turn) -> Turn:
         qvec = self.retriever.embed(turn.query)
         passages = self.retriever.search(turn.query, k=8, where={"kind": {"$in": [
-            "guide", "role"]}}, qvec=qvec)
+            "guide", "role"]}}, qvec=qvec, mode=self.retrieval_mode)
         top_sim = max((h.dense_sim or 0.0 for h in passages), default=0.0)
+        if self.retrieval_mode == "bm25":  # the scope guard still needs a dense signal
+            top_sim = max((h.dense_sim or 0.0 for h in self.retriever.dense(
+                qvec, 1, {"kind": {"$in": ["guide", "role"]}})), default=0.0)
         decision = self.guard.decide(turn.question, qvec, top_sim)
         turn.trace.update(scope={"in": round(decision.in_score, 4),
                                  "off": round(decision.off_score, 4),
@@ -178,6 +185,8 @@ class CareerBot:
                                           qvec, evidence, previous=turn.previous_stage,
                                           follow_up=turn.follow_up)
         filters, role = self._filters(turn)
+        if not self.use_filters:
+            filters = Filters()
         turn.filters = filters
         stage = turn.stage.stage
         want_resources = stage == "resources" or bool(filters.formats)
@@ -268,11 +277,12 @@ class CareerBot:
         where = filters.where(kinds=["resource"])
         staged = {f"stage:{stage}": True}
         first = self.retriever.search(query, k=k, where={"$and": [where, staged]}
-                                      if where else staged)
+                                      if where else staged, mode=self.retrieval_mode)
         if len(first) >= k:
             return first
         seen = {h.source_id for h in first}
-        rest = [h for h in self.retriever.search(query, k=k * 2, where=where)
+        rest = [h for h in self.retriever.search(query, k=k * 2, where=where,
+                                                 mode=self.retrieval_mode)
                 if h.source_id not in seen]
         return first + rest[: k - len(first)]
 

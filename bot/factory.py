@@ -14,7 +14,7 @@ from typing import Any
 from bot import prompts
 from bot.agent import CareerBot
 from bot.generators import Generator, build_generator
-from bot.retrieval import HybridRetriever
+from bot.retrieval import HybridRetriever, Mode
 from bot.scope import ScopeGuard
 from bot.settings import Settings
 from bot.stages import StageDetector, anchor_vectors
@@ -83,8 +83,12 @@ def index_exists(settings: Settings) -> bool:
 
 def build_bot(settings: Settings, *, encoder: Encoder | None = None,
               generator: Generator | None = None, store: StateStore | None = None,
-              keep_state: bool = True) -> CareerBot:
-    """A ready bot over the current index; raises :class:`IndexMissingError` without one."""
+              keep_state: bool = True, retrieval_mode: Mode = "hybrid",
+              use_filters: bool = True) -> CareerBot:
+    """A ready bot over the current index; raises :class:`IndexMissingError` without one.
+
+    ``retrieval_mode`` and ``use_filters`` let evals compare configurations side by side.
+    """
     offline_env()
     client, manifests = make_chroma(settings)
     opened = open_index(client, manifests, settings.data_dir)
@@ -101,4 +105,5 @@ def build_bot(settings: Settings, *, encoder: Encoder | None = None,
         detector=StageDetector(corpus.stages, stage_vecs, labels),
         guard=ScopeGuard(stage_vecs, off_vecs),
         generator=generator or build_generator(settings), store=store,
-        max_input_chars=settings.max_input_chars, top_k=settings.top_k)
+        max_input_chars=settings.max_input_chars, top_k=settings.top_k,
+        retrieval_mode=retrieval_mode, use_filters=use_filters)
