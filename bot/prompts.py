@@ -163,6 +163,20 @@ Question: {question}"""
 REWRITE_SYSTEM_PROMPT = """Rewrite the user's last message as one standalone question about \
 their AI career, using the conversation for context. Output only the question."""
 
+# Optional eval metric (evals/judge.py), used only when an LLM backend is configured.
+JUDGE_FAITHFULNESS_PROMPT = """You check answers for faithfulness. Below are source passages \
+and an answer. Judge only whether every statement in the answer is supported by the passages \
+(not whether it is helpful). Reply with one number between 0 and 1: the share of the answer's \
+statements that the passages support. Reply with the number only.
+
+<passages>
+{passages}
+</passages>
+
+<answer>
+{answer}
+</answer>"""
+
 # Slack copy (ui/slack*.py): commands, buttons and the lines around an answer.
 SLACK_HELP = (
     "Ask me about building a career in AI: mention me in a channel "
