@@ -26,12 +26,15 @@ STAGE_CUES: dict[str, tuple[str, ...]] = {
                   r"|deep|generative|mlops|llm)", r"\bwhich (ai |data )?(role|job|career|path)",
                   r"\broles?\b", r"\bwhere (do|should) i (even )?(start|begin)",
                   r"\b(career path|career change|switch(ing)? (careers?|into)|get into)\b",
-                  r"\bsuit(s|ed)? me\b", r"\bfit for me\b", r"\bright for me\b"),
+                  r"\bsuit(s|ed)? me\b", r"\bfit for me\b", r"\bright for me\b",
+                  r"\bhow (do|can|should) i (even )?(start|begin|get started)\b",
+                  r"\bfirst steps?\b", r"\b(complete|total) beginner\b"),
     "building-blocks": (r"\b(learn first|skills?|math(s|ematics)?|linear algebra|statistics|"
                         r"probability|calculus|programming|python|sql|algorithm|concepts?|"
                         r"fundamentals|pytorch|tensorflow|tools?|framework|deploy(ment)?|"
                         r"workflow|pipeline|theory|understand)\b",
-                        r"\b(what|which) should i (learn|study)\b", r"\bin what order\b"),
+                        r"\b(what|which) should i (learn|study)\b", r"\bin what order\b",
+                        r"\blearn next\b"),
     "resources": (r"\b(books?|courses?|mooc|blogs?|newsletters?|podcasts?|data ?sets?|"
                   r"tutorials?|reading list|resources?|youtube|textbooks?|certificat\w*|"
                   r"lectures?|communit(y|ies)|forums?)\b", r"\brecommend\b"),
@@ -128,6 +131,9 @@ class StageDetector:
         cues = np.array([sum(1 for p in _CUES[s] if p.search(text)) for s in STAGES], float)
         cue_p = cues / cues.sum() if cues.sum() > 0 else np.full(len(STAGES), 1 / 6)
         w_sim, w_vote, w_cue = self.weights
+        if len(text.split()) <= 7 and cues.sum() > 0:
+            # short questions embed poorly; an explicit cue word says more
+            w_sim, w_vote, w_cue = w_sim * 0.7, w_vote * 0.7, w_cue + 0.3 * (w_sim + w_vote)
         if cues.sum() == 0:  # no cue words: let the other two signals decide
             w_sim, w_vote, w_cue = w_sim + w_cue * 0.6, w_vote + w_cue * 0.4, 0.0
         probs = w_sim * sim_p + w_vote * vote_p + w_cue * cue_p
