@@ -19,7 +19,7 @@ from bot.settings import DEFAULT_CORPUS_DIR, Settings
 os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1",
                   GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False")
 
-# one guide per stage plus a few roles and resources: the "small real corpus"
+# one guide per stage, every role and two resource files: the "small real corpus"
 SMALL_GUIDES = (
     "landscape/map-of-ai-roles.md",
     "building-blocks/math-for-machine-learning.md",
@@ -28,7 +28,6 @@ SMALL_GUIDES = (
     "network-and-job/resumes-for-ai-roles.md",
     "future-proof/staying-current-weekly-routine.md",
 )
-SMALL_ROLES = ("data-scientist", "ml-engineer", "data-analyst", "ai-engineer")
 SMALL_RESOURCE_FILES = ("books.yaml", "courses.yaml")
 
 
@@ -80,9 +79,7 @@ def copy_small_corpus(dest: Path) -> Path:
     for rel in SMALL_GUIDES:
         (dest / "guides" / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src / "guides" / rel, dest / "guides" / rel)
-    (dest / "roles").mkdir()
-    for role in SMALL_ROLES:
-        shutil.copy2(src / "roles" / f"{role}.yaml", dest / "roles" / f"{role}.yaml")
+    shutil.copytree(src / "roles", dest / "roles")
     (dest / "resources").mkdir()
     for name in SMALL_RESOURCE_FILES:
         shutil.copy2(src / "resources" / name, dest / "resources" / name)
