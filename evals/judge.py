@@ -12,7 +12,8 @@ from typing import Any
 
 from bot import prompts
 
-_NUMBER = re.compile(r"(?<![\d.])(0(?:\.\d+)?|1(?:\.0+)?)(?![\d.])")
+# a number in [0, 1], not part of a larger number or a citation marker such as [1]
+_NUMBER = re.compile(r"(?<![\d.\[])(0(?:\.\d+)?|1(?:\.0+)?)(?![\d.\]])")
 PASSAGE_CHARS = 6000
 
 

@@ -198,6 +198,7 @@ def test_llm_judge_runs_only_with_an_llm(full_settings: Any) -> None:
 
     assert judge_for(full_settings) is None  # llm = none: metric skipped
     assert parse_score("Score: 0.8 of statements") == 0.8 and parse_score("none") is None
+    assert parse_score("Supported [1] and [2]: 1") == 1.0 and parse_score("12 of 20") is None
     judge = make_judge(FakeListChatModel(responses=["0.75"]))
     cases = parse_lines([line(question="Are Kaggle competitions useful for a portfolio?",
                               expected_stage="portfolio", expected_topics=["kaggle"])], "j")
