@@ -185,7 +185,7 @@ SLACK_HELP = (
     "self-assessment; `/careerbot forget` deletes everything I hold about you."
 )
 SLACK_ASSESS_SOON = (
-    "The self-assessment checklist is not in Slack yet. Meanwhile, tell me your target role, "
+    "The self-assessment is not available here yet. Meanwhile, tell me your target role, "
     "level and hours per week, e.g. `/careerbot I'm a beginner aiming for data scientist, "
     "5 hours a week`, and I'll keep it for your next answers."
 )
@@ -197,3 +197,10 @@ SLACK_NOT_HELPFUL = "Not helpful"
 SLACK_SOURCES = "Sources"
 SLACK_STAGE_LINE = "Stage: {stage}"
 SLACK_NEXT_LINE = "Next: {next_stage}"
+SLACK_ASSESS_TITLE = "Where am I?"
+SLACK_ASSESS_SUBMIT = "See my stage"
+SLACK_ASSESS_MISSING = "Please answer this question."
+SLACK_ASSESS_RESULT = (
+    "**Your stage: {stage}**\n{explanation}\n\n**Next step:** {action}\n\n"
+    "Your roadmap is saved; ask me anything to go on from here."
+)
