@@ -58,17 +58,18 @@ def test_dev_set_covers_every_kind_of_case(corpus_ids: set[str]) -> None:
     assert all(c.should_decline for c in cases if {"off-topic", "injection"} & set(c.tags))
     assert all(c.history for c in cases if "multi-turn" in c.tags)
     assert all(c.profile for c in cases if "profile" in c.tags)
-    assert sum(bool(c.expected_sources) for c in cases) >= 40
+    assert sum(bool(c.expected_sources) for c in cases) >= 60
     smoke = load_dataset(gate.SMOKE_SET, known_ids=corpus_ids)
     assert 10 <= len(smoke) <= 20
 
 
-def test_dev_questions_are_not_the_stage_detectors_anchors() -> None:
+def test_dev_questions_are_not_the_detectors_anchors() -> None:
+    from bot import prompts
     from bot.settings import DEFAULT_CORPUS_DIR
     from corpus.loader import load_corpus
 
     anchors = {e.strip().lower() for s in load_corpus(DEFAULT_CORPUS_DIR).stages
-               for e in s.examples}
+               for e in s.examples} | {e.lower() for e in prompts.OFF_TOPIC_EXAMPLES}
     questions = {c.question.strip().lower() for c in load_dataset(gate.DEV_SET)}
     assert not anchors & questions
 
