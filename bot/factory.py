@@ -48,7 +48,8 @@ def make_encoder(settings: Settings, on_notice: Callable[[str], None] | None = N
 
 
 def make_store(settings: Settings) -> StateStore:
-    return StateStore.open(settings.state_url)
+    """The default SQLite file migrates itself; a configured database must be upgraded first."""
+    return StateStore.open(settings.state_url, migrate=settings.db_url is None)
 
 
 def run_index(settings: Settings, *, rebuild: bool = False,

@@ -3,7 +3,8 @@
 SQLite in the data dir by default, PostgreSQL for several workers (``CAREERBOT_DB_URL``).
 Every write is one transaction, so a crash mid-write loses at most that write and never
 corrupts earlier rows. The schema is owned by Alembic migrations (``bot/migrations``);
-``StateStore.open`` applies them, ``careerbot db upgrade`` does it explicitly.
+``StateStore.open`` applies them to the default SQLite file; a server database (PostgreSQL) is
+upgraded once with ``careerbot db upgrade`` and workers only check its revision at start-up.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -76,16 +79,89 @@ slack_events = sa.Table(
 USER_TABLES = (profiles, turns, roadmaps, plans, feedback, traces)
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply Alembic migrations up to head on ``engine``."""
-    from alembic import command
+HEAD_REVISION = "0001"  # the newest migration in bot/migrations/versions (a test checks it)
+OUT_OF_DATE = "state store schema is out of date: run `careerbot db upgrade`"
+# any constant works: one key so concurrent `db upgrade` runs on PostgreSQL take turns
+_PG_MIGRATION_LOCK = 7_214_001
+
+
+class SchemaOutOfDateError(RuntimeError):
+    """The database is behind (or ahead of) the migrations this careerbot knows."""
+
+
+class StateStoreUnavailableError(RuntimeError):
+    """The state store database cannot be reached; the message names it without password."""
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at; None for an empty database."""
+    with engine.connect() as c:
+        if not sa.inspect(c).has_table("alembic_version"):
+            return None
+        return c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise :class:`SchemaOutOfDateError` unless the database is at :data:`HEAD_REVISION`."""
+    rev = schema_revision(engine)
+    if rev == HEAD_REVISION:
+        return
+    if rev is not None and rev not in _known_revisions():
+        raise SchemaOutOfDateError(
+            f"state store schema revision {rev} is newer than this careerbot: upgrade careerbot")
+    raise SchemaOutOfDateError(OUT_OF_DATE)
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+def _alembic_config() -> Any:
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply Alembic migrations up to head on ``engine``; safe to run from several processes."""
+    if schema_revision(engine) == HEAD_REVISION:
+        return
+    with _sqlite_file_lock(engine):
+        _run_alembic(engine, "upgrade", "head")
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Step the schema back to ``revision`` ("base" drops every table); for tests and rollbacks."""
+    with _sqlite_file_lock(engine):
+        _run_alembic(engine, "downgrade", revision)
+
+
+def _run_alembic(engine: Engine, action: str, revision: str) -> None:
+    from alembic import command
+
+    cfg = _alembic_config()
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # released at commit; DDL is transactional
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        getattr(command, action)(cfg, revision)
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """pysqlite commits each DDL statement alone, so migrating processes take a file lock."""
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    from filelock import FileLock
+
+    with FileLock(f"{path}.migrate.lock", timeout=60):
+        yield
 
 
 def make_engine(url: str) -> Engine:
@@ -110,10 +186,27 @@ class StateStore:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str, migrate: bool = True) -> StateStore:
+    def open(cls, url: str, migrate: bool | None = None) -> StateStore:
+        """Open the store at ``url``.
+
+        ``migrate=True`` applies pending migrations; ``False`` only checks the schema and
+        raises :class:`SchemaOutOfDateError` naming the command to run. ``None`` migrates SQLite
+        files (embedded, one owner) and checks server databases, whose schema an operator
+        upgrades once with ``careerbot db upgrade`` rather than every worker at start-up.
+        """
         engine = make_engine(url)
-        if migrate:
-            upgrade(engine)
+        if migrate is None:
+            migrate = engine.dialect.name == "sqlite"
+        try:
+            if migrate:
+                upgrade(engine)
+            else:
+                check_schema(engine)
+        except OperationalError as exc:
+            where = engine.url.render_as_string(hide_password=True)
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            raise StateStoreUnavailableError(
+                f"state store {where} is not reachable: {reason}") from None
         return cls(engine)
 
     # -- profiles ------------------------------------------------------------------------
@@ -186,10 +279,15 @@ class StateStore:
     # -- Slack ---------------------------------------------------------------------------
     def claim_event(self, event_id: str) -> bool:
         """True the first time an event id is seen, across processes (retries run once)."""
+        values = {"event_id": event_id, "created_at": time.time()}
+        insert = _dialect_insert(self.engine, slack_events)
+        if insert is not None:  # no error raised (or logged by PostgreSQL) for a repeat
+            with self.engine.begin() as c:
+                stmt = insert.values(**values).on_conflict_do_nothing()
+                return c.execute(stmt.returning(slack_events.c.event_id)).first() is not None
         try:
             with self.engine.begin() as c:
-                c.execute(slack_events.insert().values(event_id=event_id,
-                                                       created_at=time.time()))
+                c.execute(slack_events.insert().values(**values))
             return True
         except IntegrityError:
             return False
@@ -220,6 +318,13 @@ class StateStore:
 
     def _upsert(self, table: sa.Table, user_id: str, data: dict[str, Any]) -> None:
         payload = {"data": json.dumps(data), "updated_at": time.time()}
+        insert = _dialect_insert(self.engine, table)
+        if insert is not None:  # one atomic statement, whichever worker writes first
+            stmt = insert.values(user_id=user_id, **payload)
+            with self.engine.begin() as c:
+                c.execute(stmt.on_conflict_do_update(index_elements=[table.c.user_id],
+                                                     set_=payload))
+            return
         with self.engine.begin() as c:
             done = c.execute(table.update().where(table.c.user_id == user_id)
                              .values(**payload)).rowcount
@@ -230,6 +335,18 @@ class StateStore:
                 except IntegrityError:  # another worker inserted first
                     c.execute(table.update().where(table.c.user_id == user_id)
                               .values(**payload))
+
+
+def _dialect_insert(engine: Engine, table: sa.Table) -> Any:
+    """The dialect's INSERT with ON CONFLICT support (SQLite, PostgreSQL), else None."""
+    match engine.dialect.name:
+        case "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        case "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        case _:
+            return None
+    return insert(table)
 
 
 def _decoded(row: dict[str, Any]) -> dict[str, Any]:
