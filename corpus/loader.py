@@ -6,6 +6,7 @@ Layout under the corpus directory (``corpus/data`` by default)::
     roles/<slug>.yaml           one AI role per file
     guides/<stage>/<id>.md      Markdown with a YAML front matter block
     resources/<kind>.yaml       a list of resource entries per file
+    assessment.yaml             the backward self-assessment checklist (optional)
 
 Every problem becomes a :class:`CorpusError` naming the file, the entry and the field, so
 that a curator can fix it without reading code.
@@ -21,7 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from corpus.schema import STAGES, Corpus, Guide, Resource, Role, StageInfo
+from corpus.schema import STAGES, Assessment, Corpus, Guide, Resource, Role, StageInfo
 
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent / "data"
 
@@ -139,11 +140,31 @@ def load_corpus(root: Path | str = DEFAULT_CORPUS_DIR) -> Corpus:
             if r:
                 resources.append(r)
 
+    assessment = _load_assessment(root, problems)
     problems.extend(_cross_check(stages, roles, guides, resources))
+    if assessment is not None:
+        known = {g.id for g in guides} | {r.id for r in resources}
+        problems.extend(f"assessment.yaml question {q.id}: field 'read': unknown id '{i}'"
+                        for b in assessment.stages for q in b.questions for i in q.read
+                        if i not in known)
     if problems:
         raise CorpusError(problems)
     return Corpus(stages=sorted(stages, key=lambda s: s.order), roles=roles,
-                  guides=guides, resources=resources)
+                  guides=guides, resources=resources, assessment=assessment)
+
+
+def _load_assessment(root: Path, problems: list[str]) -> Assessment | None:
+    """``assessment.yaml``, the self-assessment checklist (optional: small corpora omit it)."""
+    path = root / "assessment.yaml"
+    if not path.exists():
+        return None
+    where = _rel(path, root)
+    try:
+        raw = _read_yaml(path, where)
+    except CorpusError as exc:
+        problems.extend(exc.problems)
+        return None
+    return _build(Assessment, raw, where, problems)
 
 
 def _cross_check(

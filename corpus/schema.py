@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 Stage = Literal[
     "landscape", "building-blocks", "resources", "portfolio", "network-and-job", "future-proof"
@@ -148,6 +148,64 @@ class StageInfo(_Strict):
     examples: list[str] = Field(min_length=3)
 
 
+AnswerKind = Literal["yes_no", "scale"]
+
+
+class AssessQuestion(_Strict):
+    """One checklist question. ``gap`` and ``action`` are what the user hears when the
+    answer shows a gap ("no network yet"; what to do about it)."""
+
+    id: str
+    text: str = Field(min_length=10)
+    kind: AnswerKind = "yes_no"
+    pass_at: int = Field(4, ge=2, le=5)  # a scale answer at or above this counts as done
+    required: bool = False  # the stage is not done without this one, whatever the count
+    gap: str = Field(min_length=4)
+    action: str = Field(min_length=10)
+    read: list[str] = []  # guide or resource ids that help close the gap
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v, "")
+
+
+class AssessStage(_Strict):
+    """The questions of one stage; it is done when ``need`` of them pass (and the required)."""
+
+    stage: Stage
+    have: str = Field(min_length=4)  # "a portfolio": said when the stage is done
+    need: int = Field(ge=1)
+    questions: list[AssessQuestion] = Field(min_length=2, max_length=5)
+
+    @model_validator(mode="after")
+    def _need(self) -> AssessStage:
+        if self.need > len(self.questions):
+            raise ValueError(f"need is {self.need} but the stage has only "
+                             f"{len(self.questions)} questions")
+        return self
+
+
+class Assessment(_Strict):
+    """The backward self-assessment checklist: the six stages from the job back to the start."""
+
+    intro: str = Field(min_length=20)
+    stages: list[AssessStage]
+
+    @model_validator(mode="after")
+    def _backward(self) -> Assessment:
+        order = [s.stage for s in self.stages]
+        if order != list(reversed(STAGES)):
+            raise ValueError("stages must be the six stages once each, walked backwards: "
+                             + ", ".join(reversed(STAGES)))
+        seen: set[str] = set()
+        for q in (q for s in self.stages for q in s.questions):
+            if q.id in seen:
+                raise ValueError(f"question id '{q.id}' is used twice")
+            seen.add(q.id)
+        return self
+
+
 class Corpus(BaseModel):
     """The whole knowledge base, validated and cross-checked."""
 
@@ -155,3 +213,4 @@ class Corpus(BaseModel):
     roles: list[Role]
     guides: list[Guide]
     resources: list[Resource]
+    assessment: Assessment | None = None  # assessment.yaml; optional in small test corpora
