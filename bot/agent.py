@@ -20,6 +20,7 @@ from bot import prompts
 from bot.composer import Composed, Context, terms
 from bot.generators import ChatGenerator, Generator, pieces_of
 from bot.hygiene import InputProblem, check_input
+from bot.plan import due_review_note
 from bot.profile import LearnerProfile, formats_in_text, match_role, profile_from_text
 from bot.retrieval import Filters, Hit, HybridRetriever, Mode
 from bot.scope import ScopeGuard
@@ -229,8 +230,12 @@ class CareerBot:
                 else:
                     yield piece
             assert composed is not None
+            note = due_review_note(self.store, turn.user_id)  # the plan's review date passed
+            if note:
+                yield f"\n\n{note}"
+                turn.trace["review_note"] = note
             answer = Answer(
-                answer=composed.text, stage=turn.stage.stage,
+                answer=composed.text + (f"\n\n{note}" if note else ""), stage=turn.stage.stage,
                 stage_confidence=turn.stage.confidence, next_stage=turn.stage.next_stage,
                 filters=turn.filters.public(),
                 sources=[_source(h) for h in composed.sources])
@@ -245,7 +250,8 @@ class CareerBot:
             **turn.trace, "question": turn.question, "user_id": turn.user_id,
             "profile": turn.profile.model_dump(exclude_none=True),
             "generator": self.generator.name, "prompts_version": prompts.PROMPTS_VERSION,
-            "answer": answer.public()})
+            "history": [list(t) for t in turn.history], "previous_stage": turn.previous_stage,
+            "settings": self.settings_snapshot(), "answer": answer.public()})
         if turn.user_id:
             self.store.add_turn(turn.user_id, "user", turn.question, answer.stage,
                                 answer.trace_id)
@@ -254,6 +260,14 @@ class CareerBot:
             if answer.stage and not answer.declined:
                 self._update_roadmap(turn.user_id, answer, turn.ctx)
         return answer
+
+    def settings_snapshot(self) -> dict[str, Any]:
+        """What ``careerbot replay`` needs to tell whether an answer can still be the same."""
+        manifest = getattr(self.retriever.index, "manifest", None)
+        return {"top_k": self.top_k, "max_input_chars": self.max_input_chars,
+                "retrieval_mode": self.retrieval_mode, "use_filters": self.use_filters,
+                "index": {k: getattr(manifest, k, None) for k in
+                          ("collection", "corpus_hash", "model", "quantization")}}
 
     def _update_roadmap(self, user_id: str, answer: Answer, ctx: Context | None) -> None:
         assert self.store is not None

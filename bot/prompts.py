@@ -204,3 +204,10 @@ SLACK_ASSESS_RESULT = (
     "**Your stage: {stage}**\n{explanation}\n\n**Next step:** {action}\n\n"
     "Your roadmap is saved; ask me anything to go on from here."
 )
+
+# The self-assessment and the plan (bot/assess.py, bot/plan.py; issue 12).
+PLAN_REVIEW_DUE = (
+    "Your learning plan was due for review on {date} ({done} of {total} items done): "
+    "re-take the self-assessment and regenerate your plan so it fits where you are now."
+)
+ASSESS_SAVED = "Saved: your roadmap now starts at {stage} ({name})."
