@@ -4,15 +4,81 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
 from bot.cli import cli, settings
 
-FEEDBACK_FIELDS = ("id", "created_at", "trace_id", "user_id", "rating", "stage", "question",
-                   "answer", "comment")
+FEEDBACK_FIELDS = ("id", "created_at", "trace_id", "user_id", "rating", "reason", "stage",
+                   "question", "answer", "comment")
+# words too general to tell whether an answer is on topic
+_GENERIC = frozenset("learn learning become job jobs career careers ai know make use really much "
+                     "many also like would think find help work working getting go going please "
+                     "tell give where when who why right first".split())
+
+
+def split_reason(comment: str | None) -> tuple[str | None, str | None]:
+    """A thumbs-down reason stored as the comment's prefix ("wrong level: ...") and the rest."""
+    from bot.prompts import FEEDBACK_REASONS
+
+    if not comment:
+        return None, None
+    head, _, rest = comment.partition(":")
+    if head.strip().lower() in FEEDBACK_REASONS:
+        return head.strip().lower(), rest.strip() or None
+    return None, comment
+
+
+def topics_of(question: str, limit: int = 4) -> list[str]:
+    """Candidate ``expected_topics``: the question's content words, in order (a reviewer edits)."""
+    from bot.composer import terms
+
+    keep = terms(question)
+    out: list[str] = []
+    for word in re.findall(r"[a-z0-9+#]+", question.lower()):
+        stem = word[:-1] if len(word) > 4 and word.endswith("s") else word
+        if stem in keep and stem not in _GENERIC and len(stem) >= 3 and stem not in out:
+            out.append(stem)
+    return sorted(out, key=len, reverse=True)[:limit]
+
+
+def eval_case(row: dict[str, Any], trace: dict[str, Any] | None) -> dict[str, Any]:
+    """One thumbs-down row as a candidate case in the eval dataset format (needs review)."""
+    from corpus.schema import STAGES
+
+    trace = trace or {}
+    answer = trace.get("answer") or {}
+    reason, note = split_reason(row.get("comment"))
+    stage = row.get("stage") or answer.get("stage")
+    cited = [s["id"] for s in answer.get("sources", [])]
+    review = [f"thumbs-down{f' ({reason})' if reason else ''} on an answer at stage "
+              f"{stage or 'none'}" + (f" citing {', '.join(cited)}" if cited else "")]
+    if answer.get("declined"):
+        review.append("careerbot declined it: if the question is in scope, keep "
+                      "should_decline false and set expected_stage")
+    if reason in ("outdated", "broken link"):
+        review.append("check the cited resources' facts and links in the corpus")
+    if reason == "wrong level":
+        review.append("check the profile's level and the level of the cited resources")
+    case: dict[str, Any] = {
+        "id": f"feedback-{row['id']}", "question": row["question"],
+        "expected_stage": stage if stage in STAGES and not answer.get("declined") else None,
+        "expected_topics": topics_of(row["question"]), "should_decline": False,
+        "tags": ["feedback"] + ([reason.replace(" ", "-")] if reason else []),
+        "source": "feedback", "note": "; ".join(review), "needs_review": True}
+    history = [{"role": r, "content": t} for r, t, *_ in trace.get("history") or []
+               if r in ("user", "assistant") and str(t).strip()]
+    if history:
+        case["history"] = history
+    if trace.get("profile"):
+        case["profile"] = trace["profile"]
+    if note:
+        case["comment"] = note
+    return case
 
 
 @cli.group("feedback")
@@ -28,7 +94,8 @@ def feedback_export(fmt: str, out: Path | None) -> None:
     """Export all stored feedback."""
     from bot.factory import make_store
 
-    rows = make_store(settings()).feedback_rows()
+    rows = [{**r, "reason": split_reason(r.get("comment"))[0]}
+            for r in make_store(settings()).feedback_rows()]
     sink = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
         if fmt == "jsonl":
@@ -48,14 +115,25 @@ def feedback_export(fmt: str, out: Path | None) -> None:
 @feedback_group.command("to-eval")
 @click.option("--out", type=click.Path(path_type=Path), help="File to write (default stdout).")
 def feedback_to_eval(out: Path | None) -> None:
-    """Turn thumbs-down answers into candidate eval cases (JSONL) for review."""
+    """Turn thumbs-down answers into candidate eval cases (JSONL) for review.
+
+    Each line is a case in the eval dataset format with ``needs_review: true``: check the
+    expected stage and topics, remove the flag, and add it to the development set.
+    """
     from bot.factory import make_store
 
-    rows = [r for r in make_store(settings()).feedback_rows() if r["rating"] < 0
-            and r.get("question")]
-    lines = [json.dumps({"id": f"feedback-{r['id']}", "question": r["question"],
-                         "expected_stage": r.get("stage"), "source": "feedback",
-                         "comment": r.get("comment"), "needs_review": True}) for r in rows]
+    store = make_store(settings())
+    seen: set[str] = set()
+    lines = []
+    for row in store.feedback_rows():
+        if row["rating"] >= 0 or not (row.get("question") or "").strip():
+            continue
+        trace = store.get_trace(row["trace_id"]) if row.get("trace_id") else None
+        case = eval_case(row, trace)
+        same = json.dumps([case["question"].strip(), case.get("history"), case.get("profile")])
+        if same not in seen:  # one case per question in its context
+            seen.add(same)
+            lines.append(json.dumps(case, ensure_ascii=False))
     text = "\n".join(lines) + ("\n" if lines else "")
     if out:
         out.write_text(text, encoding="utf-8")

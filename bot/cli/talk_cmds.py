@@ -146,6 +146,68 @@ def roadmap_cmd(user: str, as_json: bool) -> None:
     click.echo(f"next best action: {roadmap.get('next_action', '')}")
 
 
+def replay_trace(s: Any, trace: dict[str, Any]) -> dict[str, Any]:
+    """Re-run a stored answer as it was asked (question, profile, conversation, stage before,
+    retrieval settings) and say whether it is still the same.
+
+    The re-run uses a scratch state store, so replaying leaves nothing behind."""
+    import tempfile
+
+    from bot.factory import build_bot
+    from bot.profile import LearnerProfile
+    from bot.state import StateStore
+
+    then = trace.get("settings") or {}
+    if then.get("top_k"):
+        s = s.model_copy(update={"top_k": then["top_k"]})
+    before = trace["answer"]
+    expected = before["answer"]
+    note = trace.get("review_note")
+    if note and expected.endswith(f"\n\n{note}"):  # a dated reminder, not part of the answer
+        expected = expected[: -len(note) - 2]
+    with tempfile.TemporaryDirectory(prefix="careerbot-replay-") as tmp:
+        scratch = StateStore.open(f"sqlite:///{Path(tmp) / 'replay.db'}")
+        if trace.get("previous_stage"):
+            scratch.add_turn("replay", "assistant", "(earlier answer)", trace["previous_stage"])
+        history = [(t[0], t[1]) for t in trace["history"]] if "history" in trace else None
+        bot = build_bot(s, store=scratch, retrieval_mode=then.get("retrieval_mode", "hybrid"),
+                        use_filters=then.get("use_filters", True))
+        now = bot.ask(trace["question"], user_id="replay", history=history,
+                      profile=LearnerProfile(**trace.get("profile", {})))
+        now_settings = bot.settings_snapshot()
+        scratch.engine.dispose()
+    differs = [name for name, a, b in (
+        ("answer text", now.answer, expected), ("stage", now.stage, before.get("stage")),
+        ("declined", now.declined, before.get("declined")),
+        ("sources", [x.id for x in now.sources], [x["id"] for x in before["sources"]]))
+        if a != b]
+    changed = [f"{k}: {then.get('index', {}).get(k)} -> {v}" for k, v in
+               now_settings["index"].items()
+               if then.get("index") and then["index"].get(k) != v and k != "collection"]
+    if trace.get("generator") != bot.generator.name:
+        changed.append(f"generator: {trace.get('generator')} -> {bot.generator.name}")
+    if trace.get("prompts_version") != prompts_version():
+        changed.append(f"prompts: {trace.get('prompts_version')} -> {prompts_version()}")
+    return {
+        "trace_id": trace.get("trace_id"), "question": trace["question"],
+        "history": trace.get("history", []), "profile": trace.get("profile", {}),
+        "query": trace.get("query"), "follow_up": trace.get("follow_up"),
+        "scope": trace.get("scope"), "stage": before.get("stage"),
+        "stage_scores": trace.get("stage_scores"), "filters": trace.get("filters"),
+        "passages": trace.get("passages") or [], "resources": trace.get("resources") or [],
+        "generator": trace.get("generator"), "prompts_version": trace.get("prompts_version"),
+        "settings": then, "same": not differs, "differs": differs, "changed_since": changed,
+        "sources_then": [x["id"] for x in before["sources"]],
+        "sources_now": [x.id for x in now.sources], "answer_then": expected,
+        "answer_now": now.answer}
+
+
+def prompts_version() -> str:
+    from bot import prompts
+
+    return prompts.PROMPTS_VERSION
+
+
 @cli.command("replay")
 @click.argument("trace_id")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -157,33 +219,32 @@ def replay_cmd(trace_id: str, as_json: bool) -> None:
     trace = make_store(s).get_trace(trace_id)
     if trace is None:
         raise click.BadParameter(f"no trace with id {trace_id}", param_hint="TRACE_ID")
-    bot = load_bot(s)
-    from bot.profile import LearnerProfile
-
-    now = bot.ask(trace["question"], profile=LearnerProfile(**trace.get("profile", {})))
-    before = trace["answer"]
-    same = now.answer == before["answer"] and \
-        [x.id for x in now.sources] == [x["id"] for x in before["sources"]]
-    report = {"trace_id": trace_id, "question": trace["question"], "same": same,
-              "stage": before.get("stage"), "stage_scores": trace.get("stage_scores"),
-              "query": trace.get("query"), "filters": trace.get("filters"),
-              "passages": trace.get("passages"), "resources": trace.get("resources"),
-              "generator": trace.get("generator"),
-              "prompts_version": trace.get("prompts_version"),
-              "sources_then": [x["id"] for x in before["sources"]],
-              "sources_now": [x.id for x in now.sources]}
+    report = replay_trace(s, {**trace, "trace_id": trace_id})
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
         return
-    click.echo(f"question: {trace['question']}")
-    click.echo(f"retrieval query: {trace.get('query')}")
-    click.echo(f"stage: {before.get('stage')}  scores: {trace.get('stage_scores')}")
-    click.echo(f"filters: {trace.get('filters')}")
-    click.echo("retrieved:")
-    for p in trace.get("passages") or []:
-        click.echo(f"  {p['id']}  rrf={p['score']} dense={p['dense_sim']} bm25={p['bm25']}")
-    click.echo(f"generator: {trace.get('generator')} (prompts {trace.get('prompts_version')})")
-    click.echo("still the same answer: " + ("yes" if same else "no"))
-    if not same:
+    click.echo(f"question: {report['question']}")
+    if report["history"]:
+        click.echo(f"conversation before: {len(report['history'])} messages")
+    if report["profile"]:
+        click.echo(f"profile: {json.dumps(report['profile'])}")
+    follow = " (follow-up, rewritten)" if report["follow_up"] else ""
+    click.echo(f"retrieval query{follow}: {report['query']}")
+    click.echo(f"scope: {report['scope']}")
+    click.echo(f"stage: {report['stage']}  scores: {report['stage_scores']}")
+    click.echo(f"filters: {report['filters']}")
+    for label, hits in (("retrieved passages", report["passages"]),
+                        ("retrieved resources", report["resources"])):
+        if hits:
+            click.echo(f"{label}:")
+        for p in hits:
+            click.echo(f"  {p['id']}  rrf={p['score']} dense={p['dense_sim']} bm25={p['bm25']}")
+    click.echo(f"generator: {report['generator']} (prompts {report['prompts_version']})")
+    click.echo(f"settings: {json.dumps(report['settings'])}")
+    click.echo("still the same answer: " + ("yes" if report["same"] else
+                                            "no (" + ", ".join(report["differs"]) + ")"))
+    for line in report["changed_since"]:
+        click.echo(f"  changed since: {line}")
+    if not report["same"]:
         click.echo(f"  sources then: {report['sources_then']}\n  sources now: "
                    f"{report['sources_now']}")
