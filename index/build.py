@@ -9,13 +9,14 @@ data dir, enforced with a file lock.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import shutil
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from corpus.schema import STAGES
 from index.bm25 import BM25Index
 from index.chunking import Chunk, chunk_corpus
 from index.embedder import MODEL_NAME, Encoder, model_fingerprint
-from index.store import Manifest, ManifestStore, bm25_dir
+from index.store import IndexMissingError, Manifest, ManifestStore, bm25_dir
 
 log = logging.getLogger(__name__)
 ADD_BATCH = 256
@@ -62,7 +63,8 @@ class BuildReport:
                 f"chunks in {self.seconds:.2f} s), collection {self.collection}")
 
 
-def write_lock(data_dir: Path) -> Any:
+@contextlib.contextmanager
+def write_lock(data_dir: Path) -> Iterator[None]:
     """A non-blocking exclusive lock on the data dir: a second writer fails at once."""
     from filelock import FileLock, Timeout
 
@@ -74,7 +76,10 @@ def write_lock(data_dir: Path) -> Any:
         raise IndexBusyError(
             f"another careerbot process is writing the index in {data_dir}; wait for it to "
             "finish (Chroma's embedded store is not safe for two writers)") from None
-    return lock
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _existing_vectors(client: Any, manifest: Manifest | None, ids: list[str]) -> dict[str, Any]:
@@ -117,7 +122,11 @@ def build_index(
     chunks = chunk_corpus(corpus)
     chash = corpus_hash(corpus_dir)
     fingerprint = model_fingerprint()
-    old = manifests.read()
+    try:
+        old = manifests.read()
+    except IndexMissingError as exc:  # a corrupt manifest is replaced by this full build
+        log.warning("%s; building a fresh index", exc)
+        old = None
     new_hashes = {c.id: c.hash for c in chunks}
     same_encoder = bool(old and old.model_fingerprint == fingerprint
                         and old.quantization == quantization)
@@ -131,6 +140,8 @@ def build_index(
     if old and reuse and not (added or updated or removed) and old.corpus_hash == chash \
             and _collection_ok(client, old.collection, len(chunks)) \
             and bm25_dir(data_dir, old.collection).exists():
+        # leftovers of killed builds go even when nothing changed
+        remove_stale(client, data_dir, prefix, keep_collection=old.collection)
         return BuildReport(collection=old.collection, unchanged=len(chunks),
                            seconds=time.perf_counter() - started)
 

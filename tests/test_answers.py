@@ -55,8 +55,8 @@ def test_off_topic_is_declined_without_sources(career_bot, question):
 
 
 def test_resources_in_an_answer_are_real_corpus_entries_with_their_links(career_bot):
-    from corpus.loader import load_corpus
     from bot.settings import DEFAULT_CORPUS_DIR
+    from corpus.loader import load_corpus
 
     resources = {r.id: r for r in load_corpus(DEFAULT_CORPUS_DIR).resources}
     answer = career_bot.ask("Which books should I read to learn machine learning?")
@@ -70,8 +70,8 @@ def test_resources_in_an_answer_are_real_corpus_entries_with_their_links(career_
 
 
 def test_profile_filters_are_applied_and_stated(career_bot):
-    from corpus.loader import load_corpus
     from bot.settings import DEFAULT_CORPUS_DIR
+    from corpus.loader import load_corpus
 
     resources = {r.id: r for r in load_corpus(DEFAULT_CORPUS_DIR).resources}
     profile = LearnerProfile(budget="free", formats=["course"], level="beginner")

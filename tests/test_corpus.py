@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.settings import DEFAULT_CORPUS_DIR
 from corpus.loader import CorpusError, load_corpus
 from corpus.schema import LEVELS, RESOURCE_KINDS, STAGES
-from bot.settings import DEFAULT_CORPUS_DIR
 
 REQUIRED_ROLES = {"data-scientist", "ml-engineer", "data-engineer", "mlops-engineer",
                   "research-scientist", "ai-product-manager", "data-analyst", "nlp-engineer",
@@ -54,9 +54,11 @@ def test_no_resource_is_listed_twice(corpus):
 def test_a_bad_field_names_file_entry_and_field(small_corpus):
     (small_corpus / "resources" / "extra.yaml").write_text(
         "- id: res-extra-one\n  title: Fine\n  kind: book\n  stages: [resources]\n"
-        "  roles: []\n  level: beginner\n  cost: free\n  url: null\n  summary: A perfectly fine summary of forty characters or more.\n"
+        "  roles: []\n  level: beginner\n  cost: free\n  url: null\n"
+        "  summary: A perfectly fine summary of forty characters or more.\n"
         "- id: res-extra-two\n  title: Broken\n  kind: book\n  stages: [resources]\n"
-        "  roles: []\n  level: wizard\n  cost: free\n  url: null\n  summary: A perfectly fine summary of forty characters or more.\n")
+        "  roles: []\n  level: wizard\n  cost: free\n  url: null\n"
+        "  summary: A perfectly fine summary of forty characters or more.\n")
     with pytest.raises(CorpusError) as err:
         load_corpus(small_corpus)
     [problem] = err.value.problems

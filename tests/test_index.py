@@ -1,0 +1,78 @@
+"""Index builds: metadata on every chunk, incremental updates, one writer at a time."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.factory import make_chroma, run_index
+from corpus.loader import load_corpus
+from corpus.schema import STAGES
+from index.build import IndexBusyError, write_lock
+from index.chunking import chunk_corpus
+
+
+def test_chunks_carry_the_metadata_retrieval_and_citation_need(small_corpus):
+    chunks = chunk_corpus(load_corpus(small_corpus))
+    kinds = {c.metadata["kind"] for c in chunks}
+    assert kinds == {"guide", "role", "resource"}
+    for c in chunks:
+        meta = c.metadata
+        assert meta["stage"] in STAGES and meta["title"] and meta["source_id"]
+        assert meta[f"stage:{meta['stage']}"] is True
+        assert all(isinstance(v, (str, int, float, bool)) for v in meta.values())
+    resources = [c for c in chunks if c.metadata["kind"] == "resource"]
+    assert all(c.id == c.metadata["source_id"] for c in resources), "resources stay whole"
+    guides = [c for c in chunks if c.metadata["kind"] == "guide"]
+    assert len(guides) > len({c.metadata["source_id"] for c in guides}), "guides split"
+
+
+def test_incremental_build_embeds_only_what_changed(settings_factory, small_corpus):
+    s = settings_factory(corpus_dir=small_corpus)
+    first = run_index(s)
+    assert first.added and first.switched
+    again = run_index(s)
+    assert not again.changed and again.summary().startswith("unchanged")
+
+    guide = small_corpus / "guides" / "portfolio" / "what-makes-a-project-stand-out.md"
+    guide.write_text(guide.read_text() + "\n## A new closing section\n\nShip one small "
+                     "project end to end before starting a second one, and write about it.\n")
+    (small_corpus / "guides" / "future-proof" / "staying-current-weekly-routine.md").unlink()
+    third = run_index(s)
+    assert third.added == ["guide-portfolio-what-makes-a-project-stand-out#"
+                           + str(len([a for a in first.added if a.startswith(
+                               "guide-portfolio-what-makes-a-project-stand-out#")]))]
+    assert third.removed and all(r.startswith("guide-future-proof-staying-current")
+                                 for r in third.removed)
+    assert third.embedded == len(third.added) + len(third.updated)
+    _, manifests = make_chroma(s)
+    assert manifests.read().collection == third.collection
+
+
+def test_a_second_writer_gets_a_clear_busy_error(settings_factory, small_corpus):
+    s = settings_factory(corpus_dir=small_corpus)
+    s.data_dir.mkdir(parents=True, exist_ok=True)
+    with write_lock(s.data_dir), pytest.raises(IndexBusyError, match="another"):
+        run_index(s)
+
+
+def test_rebuild_replaces_the_collection_and_keeps_answers(settings_factory, small_corpus):
+    from bot.factory import build_bot
+
+    s = settings_factory(corpus_dir=small_corpus)
+    run_index(s)
+    before = build_bot(s, keep_state=False).ask("How do I write a resume for an AI job?")
+    rebuilt = run_index(s, rebuild=True)
+    assert rebuilt.embedded == rebuilt.added.__len__() and rebuilt.switched
+    after = build_bot(s, keep_state=False).ask("How do I write a resume for an AI job?")
+    assert [x.id for x in after.sources] == [x.id for x in before.sources]
+    client, _ = make_chroma(s)
+    names = [c.name for c in client.list_collections()]
+    assert names.count(rebuilt.collection) == 1 and len(
+        [n for n in names if n.startswith(s.collection_prefix + "-2")]) == 1
+
+
+def test_the_write_lock_is_released_after_a_build(settings_factory, small_corpus):
+    s = settings_factory(corpus_dir=small_corpus)
+    run_index(s)
+    with write_lock(s.data_dir):  # a later writer (another process, a rebuild) gets it
+        pass
