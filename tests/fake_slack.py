@@ -49,6 +49,8 @@ class FakeSlackAPI:
         self.messages: list[dict[str, Any]] = []
         self.socket_url: str | None = None
         self._limits: dict[str, list[int]] = defaultdict(list)
+        self._held: set[str] = set()
+        self._gate = threading.Event()
         self._ts = itertools.count(1)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
@@ -81,6 +83,14 @@ class FakeSlackAPI:
         """The next ``times`` calls of ``method`` get 429 with ``Retry-After``."""
         with self._lock:
             self._limits[method].extend([retry_after] * times)
+
+    def hold(self, method: str) -> None:
+        """Calls of ``method`` wait until :meth:`release` (to see what happens before them)."""
+        self._held.add(method)
+        self._gate.clear()
+
+    def release(self) -> None:
+        self._gate.set()
 
     def add_message(self, channel: str, user: str, text: str,
                     thread_ts: str | None = None) -> str:
@@ -115,6 +125,9 @@ class FakeSlackAPI:
     def handle(self, method: str, params: dict[str, Any], auth: str) -> tuple[int, dict, dict]:
         with self._lock:
             self.attempts[method] += 1
+        if method in self._held:
+            self._gate.wait(30)
+        with self._lock:
             if self._limits[method]:
                 wait = self._limits[method].pop(0)
                 return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(wait)}
@@ -150,6 +163,8 @@ class FakeSlackAPI:
                           and m["thread_ts"] == p.get("ts")]
             return {"ok": True, "messages": sorted(thread, key=lambda m: float(m["ts"])),
                     "has_more": False}
+        if method == "views.open":
+            return {"ok": True, "view": {"id": "V0MODAL", **(p.get("view") or {})}}
         if method == "apps.connections.open":
             return {"ok": True, "url": self.socket_url or ""}
         return {"ok": False, "error": "unknown_method"}
@@ -175,6 +190,8 @@ def _make_handler(api: FakeSlackAPI) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             params = _parse(self.rfile.read(length), self.headers.get("Content-Type") or "")
             if self.path.startswith("/response/"):
+                if "response_url" in api._held:
+                    api._gate.wait(30)
                 with api._lock:
                     api.calls["response_url"].append({"url": self.path, **params})
                 return self._reply(200, "ok", {}, "text/plain")
@@ -275,3 +292,78 @@ class FakeSocketMode:
             asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
         finally:
             self._loop.call_soon_threadsafe(self._loop.stop)
+
+
+# -- what Slack sends to an app in HTTP mode, signed the way Slack signs it -----------------
+def event_payload(event_id: str, event: dict[str, Any]) -> dict[str, Any]:
+    return {"token": "legacy-unused", "team_id": TEAM_ID, "api_app_id": "A111",
+            "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+            "event": {"event_ts": event.get("ts"), **event},
+            "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}]}
+
+
+def command_form(text: str, user: str, response_url: str, channel: str = "C0CHAN") -> str:
+    from urllib.parse import urlencode
+
+    return urlencode({"token": "legacy-unused", "team_id": TEAM_ID, "channel_id": channel,
+                      "user_id": user, "user_name": user.lower(), "command": "/careerbot",
+                      "text": text, "response_url": response_url, "trigger_id": "1.2.3",
+                      "api_app_id": "A111"})
+
+
+def action_form(action_id: str, value: str, user: str, response_url: str | None,
+                channel: str = "C0CHAN") -> str:
+    from urllib.parse import urlencode
+
+    payload = {"type": "block_actions", "team": {"id": TEAM_ID}, "user": {"id": user},
+               "api_app_id": "A111", "channel": {"id": channel}, "trigger_id": "1.2.3",
+               "container": {"type": "message", "channel_id": channel, "is_ephemeral": True},
+               "actions": [{"type": "button", "action_id": action_id, "value": value,
+                            "block_id": "careerbot_answer_actions", "action_ts": "1.2"}]}
+    if response_url:
+        payload["response_url"] = response_url
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def view_submission_form(view: dict[str, Any], answers: dict[str, str], user: str) -> str:
+    """A submitted modal: ``answers`` maps each input block id to the chosen option value."""
+    from urllib.parse import urlencode
+
+    values = {block: {"answer": {"type": "radio_buttons",
+                                 "selected_option": {"value": value}}}
+              for block, value in answers.items()}
+    payload = {"type": "view_submission", "team": {"id": TEAM_ID}, "user": {"id": user},
+               "api_app_id": "A111", "trigger_id": "1.2.4",
+               "view": {**view, "id": "V0MODAL", "state": {"values": values}}}
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def signed_headers(body: str, secret: str = SIGNING_SECRET, timestamp: str | None = None,
+                   content_type: str = "application/json") -> dict[str, str]:
+    from slack_sdk.signature import SignatureVerifier
+
+    ts = timestamp or str(int(time.time()))
+    return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": SignatureVerifier(secret).generate_signature(timestamp=ts,
+                                                                              body=body)}
+
+
+def post(port: int, body: str | bytes, headers: dict[str, str],
+         path: str = "/slack/events") -> tuple[int, str]:
+    """One HTTP POST to the app under test; returns (status, body text)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("POST", path, body=body if isinstance(body, bytes) else body.encode(),
+                     headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode()
+    finally:
+        conn.close()
+
+
+def send_signed(port: int, body: str, content_type: str = "application/json",
+                extra: dict[str, str] | None = None) -> tuple[int, str]:
+    return post(port, body, {**signed_headers(body, content_type=content_type),
+                             **(extra or {})})

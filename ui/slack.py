@@ -25,6 +25,9 @@ from bot.hygiene import InputProblem
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.state import StateStore
+from ui.slack_assess import CALLBACK_ID as ASSESS_CALLBACK
+from ui.slack_assess import checklist, question_view
+from ui.slack_assess import submit as submit_assessment
 from ui.slack_format import (
     ACTION_DOWN,
     ACTION_SHARE,
@@ -73,15 +76,13 @@ def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
 class SlackCareerbot:
     """What careerbot does with each kind of Slack request; bolt only routes to it."""
 
-    def __init__(self, bot: CareerBot, settings: Settings,
-                 assess: Callable[[str], str] | None = None):
+    def __init__(self, bot: CareerBot, settings: Settings):
         if bot.store is None:
             raise ValueError("the Slack app needs a bot with a state store (build_bot(settings))")
         self.bot = bot
         self.store: StateStore = bot.store
         self.limiter = RateLimiter(settings.rate_limit_per_min)
         self.feedback_limiter = RateLimiter(settings.rate_limit_per_min * 3)
-        self.assess = assess
 
     # -- answering -----------------------------------------------------------------------
     def reply(self, question: str, slack_user: str,
@@ -123,7 +124,8 @@ class SlackCareerbot:
                  answer.get("trace_id") if answer else "-")
 
     # -- /careerbot ----------------------------------------------------------------------
-    def on_command(self, command: dict[str, Any], say_private: Callable[..., Any]) -> None:
+    def on_command(self, command: dict[str, Any], say_private: Callable[..., Any],
+                   open_view: Callable[[dict[str, Any]], Any]) -> None:
         """``/careerbot <question>``, ``/careerbot assess|forget|help``; answers only the asker."""
         user = command.get("user_id") or ""
         text = (command.get("text") or "").strip()
@@ -137,8 +139,12 @@ class SlackCareerbot:
             say_private(text=reply, blocks=text_blocks(reply))
             return
         if word == "assess":
-            reply = self.assess(user_key(user)) if self.assess else prompts.SLACK_ASSESS_SOON
-            say_private(text=reply, blocks=text_blocks(reply))
+            found = checklist(self.bot.corpus)
+            if found and command.get("trigger_id"):
+                open_view(question_view(*found))
+            else:
+                say_private(text=prompts.SLACK_ASSESS_SOON,
+                            blocks=text_blocks(prompts.SLACK_ASSESS_SOON))
             return
         answer, reply = self.reply(plain_question(text), user)
         blocks = answer_blocks(answer, share=True) if answer else text_blocks(reply)
@@ -204,8 +210,7 @@ def claim_once(store: StateStore) -> Callable[..., Any]:
 
 
 def build_app(bot: CareerBot, settings: Settings, *, client: WebClient | None = None,
-              token_verification: bool = True, workers: int = 8,
-              assess: Callable[[str], str] | None = None) -> App:
+              token_verification: bool = True, workers: int = 8) -> App:
     """The bolt App (HTTP or Socket Mode); ``client`` defaults to one at settings.slack_api_url.
 
     ``token_verification`` calls ``auth.test`` now, so a bad bot token fails at start-up.
@@ -214,7 +219,7 @@ def build_app(bot: CareerBot, settings: Settings, *, client: WebClient | None = 
 
     from ui.slack_server import quiet_bolt_logs
 
-    core = SlackCareerbot(bot, settings, assess=assess)
+    core = SlackCareerbot(bot, settings)
     secret = settings.slack_signing_secret or ""
     app = App(client=client or make_web_client(settings), signing_secret=secret,
               request_verification_enabled=bool(secret),
@@ -244,7 +249,14 @@ def register_listeners(app: App, core: SlackCareerbot) -> None:
     def slash(ack: Callable[..., Any], command: dict[str, Any], respond: Any,
               client: WebClient) -> None:
         ack()
-        core.on_command(command, _private_sender(command, respond, client))
+        core.on_command(command, _private_sender(command, respond, client),
+                        lambda view: client.views_open(trigger_id=command["trigger_id"],
+                                                       view=view))
+
+    @app.view(ASSESS_CALLBACK)
+    def assessed(ack: Callable[..., Any], body: dict[str, Any], view: dict[str, Any]) -> None:
+        ack(**submit_assessment(core.bot.corpus, core.store,
+                                user_key(body["user"]["id"]), view))
 
     def feedback(rating: int) -> Callable[..., None]:
         def on_click(ack: Callable[..., Any], body: dict[str, Any], action: dict[str, Any],

@@ -67,7 +67,7 @@ def slack_cmd(ctx: click.Context, mode: str | None, host: str, port: int | None)
     ensure_index(s)
     from ui.slack import build_app
 
-    app = build_app(build_bot(s), s, assess=_assess_hook())
+    app = build_app(build_bot(s), s)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if mode == "socket":
         from ui.slack_server import socket_handler
@@ -89,7 +89,3 @@ def slack_cmd(ctx: click.Context, mode: str | None, host: str, port: int | None)
     finally:
         server.server_close()
 
-
-def _assess_hook() -> Any:
-    """``/careerbot assess`` through the assess module when it exists (issue 13), else None."""
-    return None
