@@ -137,9 +137,13 @@ def run_eval(settings: Settings, cases: Sequence[EvalCase], configs: Sequence[Ev
     """Every case through a bot per configuration, with a progress bar on stderr."""
     from tqdm import tqdm
 
-    from bot.factory import build_bot, make_encoder
+    from bot.factory import build_bot, index_exists, make_encoder
     from bot.state import StateStore
+    from index.reader import MISSING
+    from index.store import IndexMissingError
 
+    if not index_exists(settings):  # fail before loading the encoder
+        raise IndexMissingError(MISSING)
     encoder = make_encoder(settings)
     results: dict[str, RunResult] = {}
     run_id = uuid.uuid4().hex[:8]

@@ -241,7 +241,7 @@ def test_eval_command_compares_configs_and_writes_json_and_report(full_settings:
     assert "data:image/png;base64," in (report / "report.html").read_text()
 
 
-def test_eval_command_rejects_bad_input_with_exit_2(tmp_path: Path) -> None:
+def test_eval_command_errors_are_one_line_with_exit_codes(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text(line() + "\n" + line(id="x2", expected_stage="jobs") + "\n")
     res = invoke(["eval", "--dataset", str(bad)], tmp_path / "no-index")
@@ -249,6 +249,8 @@ def test_eval_command_rejects_bad_input_with_exit_2(tmp_path: Path) -> None:
     assert "bad.jsonl line 2: field 'expected_stage'" in res.output
     res = invoke(["eval", "--dataset", str(bad), "--config", "nope"], tmp_path / "no-index")
     assert res.exit_code == 2 and "unknown eval config 'nope'" in res.output
+    res = invoke(["eval", "--dataset", str(gate.SMOKE_SET)], tmp_path / "no-index")
+    assert res.exit_code == 1 and "index missing: run `careerbot index`" in res.output
 
 
 def test_gate_fails_on_drops_beyond_the_margin(tmp_path: Path) -> None:
