@@ -54,9 +54,10 @@ def plot_all(results: dict[str, RunResult], out: Path) -> dict[str, Path]:
         ax.bar(x + i * width - 0.4 + width / 2, [acc.get(s) or 0 for s in STAGES], width,
                label=name)
     ax.set_xticks(x, STAGES, rotation=20)
-    ax.set_ylim(0, 1.05)
+    ax.set_ylim(0, 1.22)
+    ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
     ax.set_ylabel("stage accuracy")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, ncol=min(len(names), 5), loc="upper center")
     ax.set_title("Per-stage accuracy")
     fig.tight_layout()
     paths["stage_accuracy"] = out / "stage_accuracy.png"
@@ -85,7 +86,7 @@ def plot_all(results: dict[str, RunResult], out: Path) -> dict[str, Path]:
     fig, ax = plt.subplots(figsize=(8, 4))
     for name in names:
         ax.hist([c.latency_ms for c in results[name].cases if not c.error], bins=30,
-                alpha=0.5, label=name)
+                histtype="step", linewidth=1.6, label=name)
     ax.set_xlabel("latency per case (ms)")
     ax.set_ylabel("cases")
     ax.legend(fontsize=8)
