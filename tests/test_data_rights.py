@@ -19,8 +19,6 @@ from bot.profile import LearnerProfile
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)
 
-pytestmark = pytest.mark.slow  # they share the session's full index (built once)
-
 
 def run(args: list[str], settings):
     return CliRunner().invoke(cli, args, env={"CAREERBOT_DATA_DIR": str(settings.data_dir)})

@@ -219,7 +219,6 @@ def test_importing_without_a_plan_is_a_usage_error(tmp_path):
     assert out.exit_code == 2 and "no plan for 'nobody'" in out.stderr
 
 
-@pytest.mark.slow
 def test_answers_mention_a_due_review(career_bot, corpus):
     user = "plan-review-due"
     stale = build_plan(corpus, LearnerProfile(hours_per_week=3), start=dt.date(2020, 1, 6))
