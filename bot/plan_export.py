@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from typing import Any
 
 from bot import prompts
-from bot.plan import Plan, PlanItem
+from bot.plan import Plan, PlanItem, load_plan
 
 _TICK = re.compile(r"^\s*[-*+]\s+\[([ xX])\]\s+`([^`\s]+)`")
 
@@ -107,6 +108,17 @@ def apply_ticks(plan: Plan, ticks: dict[str, bool]) -> tuple[Plan, int, list[str
     return plan.model_copy(update={"items": items}), changed, sorted(set(ticks) - known)
 
 
+def save_ticks(store: Any, user_id: str, ticks: dict[str, bool]) -> tuple[Plan, int, list[str]]:
+    """Apply ticks (from a file, a web checkbox, a Slack button) to the user's stored plan."""
+    plan = load_plan(store.get_plan(user_id))
+    if plan is None:
+        raise ValueError(f"no plan for '{user_id}' yet: run `careerbot plan --user {user_id}` "
+                         "first")
+    plan, changed, unknown = apply_ticks(plan, ticks)
+    store.set_plan(user_id, plan.store_form())
+    return plan, changed, unknown
+
+
 # -- iCalendar --------------------------------------------------------------------------
 def _escape(text: str) -> str:
     return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
@@ -159,4 +171,4 @@ def to_ics(plan: Plan, user_id: str | None = None) -> str:
     return "".join(part + "\r\n" for line in props for part in _fold(line))
 
 
-__all__ = ["apply_ticks", "parse_ticks", "to_ics", "to_markdown"]
+__all__ = ["apply_ticks", "parse_ticks", "save_ticks", "to_ics", "to_markdown"]

@@ -82,18 +82,13 @@ def assess_cmd(user: str, answers_file: Path | None, list_questions: bool,
 
 
 def _import_ticks(store: Any, user: str, path: Path) -> None:
-    from bot.plan import load_plan
-    from bot.plan_export import apply_ticks, parse_ticks
+    from bot.plan_export import parse_ticks, save_ticks
 
-    plan = load_plan(store.get_plan(user))
-    if plan is None:
-        raise ValueError(f"no plan for '{user}' yet: run `careerbot plan --user {user}` first")
     ticks = parse_ticks(path.read_text(encoding="utf-8"))
     if not ticks:
         raise ValueError(f"{path}: no checkbox lines with item ids, like "
                          "- [x] `res-book-islp` ...")
-    plan, changed, unknown = apply_ticks(plan, ticks)
-    store.set_plan(user, plan.store_form())
+    plan, changed, unknown = save_ticks(store, user, ticks)
     done, total = plan.progress()
     click.echo(f"imported {path}: {done} of {total} items done ({changed} changed)", err=True)
     if unknown:
