@@ -13,10 +13,12 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{6,}"), "[slack-token]"),
     (re.compile(r"\bxapp-[A-Za-z0-9-]{6,}"), "[slack-token]"),
     (re.compile(r"\bsk-[A-Za-z0-9_-]{12,}"), "[api-key]"),
-    (re.compile(r"(?i)\b(bearer|token|api[_-]?key|secret|password)\b(\s*[:=]\s*|\s+)"
+    (re.compile(r"(?i)(?<![a-z0-9])(bearer|token|api[_-]?key|secret|password)\b(\s*[:=]\s*|\s+)"
                 r"[\"']?[A-Za-z0-9._~+/=-]{6,}"), r"\1\2[redacted]"),
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}"), "[email]"),
-    (re.compile(r"(?<![\w.])\+?\d[\d ()./-]{7,}\d(?![\w.])"), "[phone]"),
+    # phone numbers, but not ISO dates or IPv4 addresses (they keep logs useful)
+    (re.compile(r"(?<![\w.:/-])(?!\d{4}-\d\d-\d\d)(?!\d{1,3}(\.\d{1,3}){3}(?![\d.]))"
+                r"\+?\d[\d ()./-]{7,}\d(?![\w.])"), "[phone]"),
 )
 
 
@@ -37,8 +39,13 @@ class RedactingFilter(logging.Filter):
             message = str(record.msg)
         record.msg = redact(message)
         record.args = None
+        if record.exc_info and not record.exc_text:
+            # format the traceback now: the handler would format it after this filter, unredacted
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True
 
 
