@@ -3,7 +3,7 @@
 SQLite in the data dir by default, PostgreSQL for several workers (``CAREERBOT_DB_URL``).
 Every write is one transaction, so a crash mid-write loses at most that write and never
 corrupts earlier rows. The schema is owned by Alembic migrations (``bot/migrations``);
-``StateStore.open`` applies them to the default SQLite file; a server database (PostgreSQL) is
+the default SQLite file migrates itself when opened; a configured database (PostgreSQL) is
 upgraded once with ``careerbot db upgrade`` and workers only check its revision at start-up.
 """
 
@@ -106,10 +106,15 @@ def check_schema(engine: Engine) -> None:
     rev = schema_revision(engine)
     if rev == HEAD_REVISION:
         return
+    _refuse_unknown(rev)
+    raise SchemaOutOfDateError(OUT_OF_DATE)
+
+
+def _refuse_unknown(rev: str | None) -> None:
+    """A revision no migration here knows was written by a newer careerbot."""
     if rev is not None and rev not in _known_revisions():
         raise SchemaOutOfDateError(
             f"state store schema revision {rev} is newer than this careerbot: upgrade careerbot")
-    raise SchemaOutOfDateError(OUT_OF_DATE)
 
 
 def _known_revisions() -> set[str]:
@@ -128,8 +133,10 @@ def _alembic_config() -> Any:
 
 def upgrade(engine: Engine) -> None:
     """Apply Alembic migrations up to head on ``engine``; safe to run from several processes."""
-    if schema_revision(engine) == HEAD_REVISION:
+    rev = schema_revision(engine)
+    if rev == HEAD_REVISION:
         return
+    _refuse_unknown(rev)
     with _sqlite_file_lock(engine):
         _run_alembic(engine, "upgrade", "head")
 
@@ -186,17 +193,15 @@ class StateStore:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str, migrate: bool | None = None) -> StateStore:
+    def open(cls, url: str, migrate: bool = True) -> StateStore:
         """Open the store at ``url``.
 
         ``migrate=True`` applies pending migrations; ``False`` only checks the schema and
-        raises :class:`SchemaOutOfDateError` naming the command to run. ``None`` migrates SQLite
-        files (embedded, one owner) and checks server databases, whose schema an operator
-        upgrades once with ``careerbot db upgrade`` rather than every worker at start-up.
+        raises :class:`SchemaOutOfDateError` naming the command to run. Workers open a
+        configured database (PostgreSQL) with ``False`` (``factory.make_store``): an operator
+        upgrades it once with ``careerbot db upgrade``, not every worker at start-up.
         """
         engine = make_engine(url)
-        if migrate is None:
-            migrate = engine.dialect.name == "sqlite"
         try:
             if migrate:
                 upgrade(engine)

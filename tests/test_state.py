@@ -172,8 +172,12 @@ def test_a_schema_newer_than_the_code_says_so(pg_url, tmp_path):  # noqa: F811
     upgrade(engine)
     with engine.begin() as c:
         c.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+    from bot.factory import make_store
+
     with pytest.raises(SchemaOutOfDateError, match="newer than this careerbot"):
-        StateStore.open(s.state_url)
+        make_store(s)  # a worker's check
+    with pytest.raises(SchemaOutOfDateError, match="newer than this careerbot"):
+        StateStore.open(s.state_url)  # and a migration does not touch it
 
 
 def test_a_configured_sqlite_url_is_checked_not_migrated(tmp_path):

@@ -16,6 +16,7 @@ import time
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -123,7 +124,7 @@ print(json.dumps([e for e in ids if store.claim_event(e)]), flush=True)
 @pytest.mark.server
 def test_racing_workers_claim_each_event_exactly_once(shared_url, tmp_path):
     events = 40
-    outs = run_racers(CLAIMER, [[shared_url, str(events)] for _ in range(6)], tmp_path / "go")
+    outs = run_racers(CLAIMER, [[shared_url, str(events)] for _ in range(4)], tmp_path / "go")
     won = Counter(e for out in outs for e in json.loads(out))
     assert won == Counter({f"Ev{n:03d}": 1 for n in range(events)})
 
@@ -179,10 +180,49 @@ def careerbot(env: dict[str, str], *args: str) -> str:
     return got.stdout
 
 
+@contextmanager
+def web_workers(envs: list[dict[str, str]], logs: Path) -> Iterator[list[str]]:
+    """One `careerbot web` process per env, on its own free port; yields their URLs."""
+    ports = [free_port() for _ in envs]
+    procs = []
+    for n, (env, port) in enumerate(zip(envs, ports, strict=True)):
+        log = (logs / f"web{n}.log").open("w")
+        procs.append((subprocess.Popen([CAREERBOT, "web", "--port", str(port)], env=env,
+                                       stdout=log, stderr=subprocess.STDOUT, cwd=REPO), log))
+    urls = [f"http://127.0.0.1:{p}/" for p in ports]
+    try:
+        for n, (url, (proc, _)) in enumerate(zip(urls, procs, strict=True)):
+            wait_for_http(url, proc, logs / f"web{n}.log")
+        yield urls
+    finally:
+        for proc, _ in procs:
+            proc.terminate()
+        for proc, log in procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            log.close()
+
+
+def wait_for_http(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 240
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=5).read()
+            return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"web worker at {url} did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+
+
 @pytest.mark.slow
 @pytest.mark.server
-def test_a_profile_set_through_one_worker_is_seen_through_another(
+def test_a_profile_set_through_one_web_worker_is_seen_through_another(
         pg_url, chroma_server, onnx_export, tmp_path):  # noqa: F811
+    from gradio_client import Client
+
     base = {k: v for k, v in os.environ.items() if not k.startswith("CAREERBOT_")}
     shared = {**base, "CAREERBOT_DB_URL": pg_url, "CAREERBOT_CHROMA_URL": chroma_server,
               "CAREERBOT_CORPUS_DIR": str(small_corpus_copy(tmp_path / "corpus"))}
@@ -193,24 +233,27 @@ def test_a_profile_set_through_one_worker_is_seen_through_another(
         (d / "onnx").symlink_to(onnx_export, target_is_directory=True)
         return {**shared, "CAREERBOT_DATA_DIR": str(d)}
 
-    builder, worker1, worker2 = data_dir("builder"), data_dir("worker1"), data_dir("worker2")
+    builder = data_dir("builder")
     careerbot(builder, "db", "upgrade")
     assert "added" in careerbot(builder, "index")
+    store = StateStore.open(state_url(pg_url), migrate=False)
 
-    said = "I'm a backend developer with 5 hours a week. How do I start?"
-    first = json.loads(careerbot(worker1, "ask", "--json", "--user", "ana", said))
-    seen = json.loads(careerbot(worker2, "data", "show", "--user", "ana"))
-    assert seen["profiles"][0]["data"] == {"hours_per_week": 5.0,
-                                           "background": "backend developer"}
-    assert [t["trace_id"] for t in seen["turns"]] == [first["trace_id"]] * 2
+    with web_workers([data_dir("worker1"), data_dir("worker2")], tmp_path) as (url1, url2):
+        one = Client(url1, verbose=False, analytics_enabled=False, download_files=False)
+        first = one.predict("I'm a backend developer with 5 hours a week. How do I start?",
+                            api_name="/ask")
+        assert first["sources"] and first["trace_id"], first
+        two = Client(url2, verbose=False, analytics_enabled=False, download_files=False)
+        two.session_hash = one.session_hash  # the same browser session, routed to worker 2
+        second = two.predict("Which book should I read first?", api_name="/ask")
 
-    second = json.loads(careerbot(worker2, "ask", "--json", "--user", "ana",
-                                  "Which book should I read first?"))
     assert second["sources"], "worker 2 answers from the shared Chroma server"
-    back = json.loads(careerbot(worker1, "data", "show", "--user", "ana"))
-    assert len(back["turns"]) == 4
-    used = next(t["data"] for t in back["traces"] if t["trace_id"] == second["trace_id"])
-    assert used["profile"]["hours_per_week"] == 5.0, "worker 2 answered with worker 1's profile"
+    assert "backend developer" in second["answer"] and "5 hours a week" in second["answer"], \
+        "worker 2's answer takes the profile given to worker 1 into account"
+    user = f"web-{one.session_hash}"
+    assert store.get_profile(user) == {"hours_per_week": 5.0, "background": "backend developer"}
+    assert [t["trace_id"] for t in store.history(user)] == [first["trace_id"]] * 2 + \
+        [second["trace_id"]] * 2
     for worker in (tmp_path / "worker1", tmp_path / "worker2"):
         assert not list(worker.glob("*.db")) and not (worker / "chroma").exists(), \
             "a worker keeps no state of its own"
