@@ -24,7 +24,7 @@ from bot.plan import due_review_note
 from bot.profile import LearnerProfile, formats_in_text, match_role, profile_from_text
 from bot.retrieval import Filters, Hit, HybridRetriever, Mode
 from bot.scope import ScopeGuard
-from bot.stages import StageDetector, StageResult
+from bot.stages import StageDetector, StageResult, next_stage_of
 from bot.state import StateStore
 from corpus.schema import STAGES, Corpus, Role
 
@@ -174,7 +174,9 @@ class CareerBot:
         if self.retrieval_mode == "bm25":  # the scope guard still needs a dense signal
             top_sim = max((h.dense_sim or 0.0 for h in self.retriever.dense(
                 qvec, 1, {"kind": {"$in": ["guide", "role"]}})), default=0.0)
-        decision = self.guard.decide(turn.question, qvec, top_sim)
+        decision = self.guard.decide(turn.question, qvec, top_sim,
+                                     in_conversation=bool(turn.history)
+                                     or not turn.profile.is_empty())
         turn.trace.update(scope={"in": round(decision.in_score, 4),
                                  "off": round(decision.off_score, 4),
                                  "reason": decision.reason})
@@ -182,17 +184,26 @@ class CareerBot:
             turn.early = Answer(answer=decision.reply, declined=True)
             return turn
         evidence = [(h.stage, h.score * 60) for h in passages[:6]]
-        turn.stage = self.detector.detect(turn.question if not turn.follow_up else turn.query,
-                                          qvec, evidence, previous=turn.previous_stage,
+        # a follow-up's own words say where it goes; the conversation only breaks ties
+        stage_vec = self.retriever.embed(turn.question) if turn.follow_up else qvec
+        turn.stage = self.detector.detect(turn.question, stage_vec, evidence,
+                                          previous=turn.previous_stage,
                                           follow_up=turn.follow_up)
         filters, role = self._filters(turn)
         if not self.use_filters:
             filters = Filters()
         turn.filters = filters
+        missing = self._skill_gap(turn.question, role) if role else []
+        if missing and turn.stage.stage != "building-blocks":
+            # a pasted CV is a skills question, whatever its words about jobs suggest
+            turn.stage = StageResult(
+                stage="building-blocks", next_stage=next_stage_of("building-blocks"),
+                confidence=max(turn.stage.scores.get("building-blocks", 0.0), 0.5),
+                scores=turn.stage.scores)
         stage = turn.stage.stage
-        want_resources = stage == "resources" or bool(filters.formats)
-        n_res = 4 if want_resources else 2
-        res_query = turn.query + (f" {role.name}" if role else "")
+        n_res = 4 if stage == "resources" else (3 if filters.formats or missing else 2)
+        res_query = (" ".join(missing[:3]) if missing else turn.query) + (
+            f" {role.name}" if role else "")
         resources = self._resources(res_query, n_res, filters, stage)
         relaxed = ""
         if not resources and filters.level:
@@ -201,7 +212,6 @@ class CareerBot:
             resources = self._resources(res_query, n_res, loose, stage)
             relaxed = f"nothing curated at {filters.level} level, so any level"
         role_hit = self._role_hit(role) if role else None
-        missing = self._skill_gap(turn.question, role) if role else []
         stage_passages = sorted(passages, key=lambda h: (h.stage != stage, -h.score))
         max_steps = max(1, self.top_k - len(resources) - (1 if role_hit else 0))
         turn.ctx = Context(

@@ -93,14 +93,14 @@ _FORMAT_ALIASES = {
     "mooc": "course", "moocs": "course", "video": "course", "videos": "course",
 }
 _FORMAT_WORDS = {
-    "book": "book", "books": "book", "reading": "book", "textbook": "book",
+    "book": "book", "books": "book", "textbook": "book",
     "textbooks": "book", "course": "course", "courses": "course", "mooc": "course",
     "moocs": "course", "blog": "blog", "blogs": "blog", "newsletter": "newsletter",
     "newsletters": "newsletter", "podcast": "podcast", "podcasts": "podcast",
     "dataset": "dataset", "datasets": "dataset", "data set": "dataset", "data sets": "dataset",
     "community": "community", "communities": "community", "forum": "community",
     "forums": "community", "portal": "portal", "portals": "portal",
-    "tool": "tool", "tools": "tool", "library": "tool", "libraries": "tool",
+    "tool": "tool", "tools": "tool",
     "interview questions": "interview-bank", "practice questions": "interview-bank",
     "question bank": "interview-bank",
 }
@@ -182,5 +182,11 @@ def formats_in_text(text: str) -> list[str]:
     found = []
     for word, kind in _FORMAT_WORDS.items():
         if re.search(rf"\b{re.escape(word)}\b", low) and kind not in found:
+            if kind == "tool" and not _TOOL_REQUEST.search(low):
+                continue  # "AI tools automate..." is a topic, not a request for tools
             found.append(kind)
     return found
+
+
+_TOOL_REQUEST = re.compile(r"\b(which|what|recommend|suggest|best|good|useful|free|any|some)"
+                           r"\b(\s+[\w-]+){0,2}\s+tools?\b")

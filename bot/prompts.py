@@ -45,27 +45,77 @@ WEAK_EVIDENCE = (
 )
 
 # Phrases that ask the bot to drop its role, reveal its setup or act as something else.
-# Matched case-insensitively after normalisation; see bot/scope.py.
+# Matched case-insensitively after normalisation; see bot/scope.py. They also filter corpus
+# sentences (bot/composer.py), so they name the bot's *own* setup ("your prompt", "the text
+# above") rather than topics a learner asks about ("how do I write a system prompt?",
+# "what is prompt engineering?", "what are the rules of a Kaggle competition?").
+_SETUP = r"(prompt|instructions|rules|configuration|guidelines|directives|setup)"
+_YOUR = (r"\byour (own |full |exact |complete |entire |original |initial |hidden |secret |"
+         r"system |internal |safety |underlying |actual |real |current |previous )*" + _SETUP)
 INJECTION_PATTERNS: tuple[str, ...] = (
     r"\bignore (all |any |the |your |my )?(previous|prior|above|earlier|preceding)\b",
-    r"\b(disregard|forget|override|bypass) (all |any |the |your )?(previous |prior |above )?"
-    r"(instructions|rules|guidelines|prompt|directives|constraints)",
-    r"\b(system|developer|hidden|initial|original) (prompt|message|instructions)\b",
-    r"\b(reveal|print|show|repeat|output|leak|tell me|what (is|are)|display|dump|spell out)\b"
-    r".{0,40}\b(prompt|instructions|rules|configuration|guidelines)\b",
+    r"\b(ignore|disregard|forget|override|bypass) (all |any |the |your |my |these |those |"
+    r"every |of |safety |content )*(previous |prior |above )?(instructions|rules|guidelines|"
+    r"prompt|directives|constraints|guardrails|restrictions|programming)\b",
+    r"\b(your|its|careerbot's|the bot's|the) (system|developer|hidden|initial|original|secret) "
+    r"(prompt|message|instructions)\b",
+    r"\b(reveal|print|show|repeat|output|leak|tell me|what (is|are|was|were)|display|dump|"
+    r"spell out|copy|recite|give me|send me|share|see|read out|summari[sz]e|translate|encode|"
+    r"write|list)\b.{0,40}" + _YOUR,
+    r"\byour (own |full |exact |complete |entire |original |initial |hidden |secret |system |"
+    r"internal |underlying )*(prompt|configuration|directives)\b",
+    r"\byour (system |initial |hidden |original |secret |internal |safety )+(instructions|"
+    r"guidelines|rules)\b",
+    r"\byour (\w+ )?(instructions|guidelines|rules|prompt)\b.{0,15}\b(say|says|said|state|"
+    r"contain|look like|word for word|verbatim)\b",
+    r"\b(tl;?dr|summary|gist|wording|text|copy|contents?|list) of your (\w+ )?(instructions|"
+    r"guidelines|rules|prompt)\b",
+    r"\b(prompt|instructions|rules|guidelines)\b.{0,25}\byou (were|have been|are|got) (given|"
+    r"told|programmed|trained|configured|set up|instructed)\b",
+    r"\b(prompt|instructions|rules|guidelines)\b.{0,10}\b(were|have) you (been )?(given|told|"
+    r"programmed|trained|configured|instructed)\b",
+    r"\b(prompt|instructions|rules|guidelines)\b.{0,40}\b(defines?|controls?|governs?|shapes?|"
+    r"configures?) (you|your)\b",
+    r"\b(start|beginning) of (this|the|our) (conversation|chat|session)\b",
+    r"\b(print|repeat|copy|output|recite|echo|reproduce|write out|show|summari[sz]e|translate)\b"
+    r".{0,30}\b(everything|all|text|words|lines?|content|message)\b.{0,25}\b(above|before "
+    r"(this|my|here))\b",
+    r"\b(text|words|message|everything|what was|what is)\b.{0,15}\b(came|comes|is|was|written) "
+    r"(before|above) (this|my|here)\b",
+    r"\bstarting with ['\"]?you are\b",
     r"\byou are (now|no longer)\b",
     r"\b(act|behave|respond|answer) as (if you were |though you were )?(an? )?"
     r"(unfiltered|unrestricted|evil|jailbroken|different|dan)\b",
+    r"\b(different|another|unrestricted|unfiltered|uncensored|evil|jailbroken) (assistant|"
+    r"chatbot|bot|persona|character|version of you)\b",
     r"\bpretend (to be|you are|that you)\b",
-    r"\b(jailbreak|jail break|dan mode|developer mode|god mode|do anything now)\b",
+    r"\b(jailbreak|jail break|dan mode|developer mode|god mode|do anything now|sudo mode|"
+    r"admin mode|debug mode|maintenance mode)\b",
+    r"\bi('m| am) (the|your) (developer|creator|admin|administrator|owner|programmer)\b",
     r"\bnew (instructions|rules|persona|role)\s*:",
     r"\bfrom now on\b.{0,60}\b(you|respond|answer|act)\b",
     r"\broleplay as\b",
     r"\bbase64\b.{0,40}\b(decode|instructions)\b",
-    r"</?(system|assistant|instructions?)>",
-    r"\[\s*(system|inst)\s*\]",
-    r"\bwithout (any )?(restrictions|filters|limits|guardrails)\b",
+    r"\b(decode|decipher|deobfuscate)\b.{0,60}\b(follow|obey|execute|run|do what)\b",
+    r"\b(follow|obey|execute)\b.{0,40}\b(decoded|encoded|hidden) (text|message|instructions)\b",
+    r"\b(rot13|base64|backwards|reversed|letter by letter|one letter at a time)\b.{0,40}\b"
+    r"(prompt|instructions|rules|guidelines)\b",
+    r"\b(prompt|instructions|rules|guidelines)\b.{0,30}\b(rot13|base64|backwards|reversed|"
+    r"letter by letter|one letter at a time)\b",
+    r"</?(system|assistant|instructions?|passages|user)>",
+    r"\[\s*/?\s*(system|inst)\s*\]",
+    r"<\|im_(start|end)\|>|\bsystem_prompt\b|```\s*system\b|<!--.{0,40}\b(assistant|system)\b",
+    r"(?m)^\s*#{1,4}\s*(instruction|system)s?\s*:",
+    r"\bwithout (any )?(restrictions|filters|limits|guardrails|rules|guidelines)\b",
+    r"\bwith no (rules|restrictions|guidelines|filters|guardrails|limits|censorship)\b",
     r"\bsimulate (a|an) (mode|ai|model)\b",
+    # the same requests in a few other languages
+    r"\b(ignor\w*|oubli\w*|olvid\w*|vergiss\w*|dimentic\w*)\b.{0,40}\b(instructions?|"
+    r"instrucciones|anweisungen|istruzioni|regeln|reglas|règles|regole)\b",
+    r"\b(prompt|instruc\w*|anweisung\w*|istruzion\w*|consignes)\s+(du |del |di |de )?"
+    r"(syst[eè]m\w*|sistema)\b|\bsystemprompt\w*",
+    r"системн\w*\s+(инструкц|промпт|подсказ)|игнорир\w*",
+    r"忽略|系统提示|系统指令|提示词",
 )
 
 # Requests that are plainly outside careerbot's scope; used as embedding anchors by the
@@ -101,6 +151,12 @@ OFF_TOPIC_EXAMPLES: tuple[str, ...] = (
     "How do I knit a scarf?",
     "Which phone should I buy?",
     "What is the best diet for building muscle?",
+    "How do I learn to play the piano as a beginner?",
+    "How do I get my driving licence quickly?",
+    "What qualifications do I need to become a nurse?",
+    "How do I learn to speak Spanish fluently?",
+    "How can I get a job as a chef in a restaurant?",
+    "What is the best way to learn to paint with watercolours?",
 )
 
 # The grounded composer's phrasing, per stage: where the user is and what to do there.

@@ -37,7 +37,8 @@ STAGE_CUES: dict[str, tuple[str, ...]] = {
                         r"\blearn next\b"),
     "resources": (r"\b(books?|courses?|mooc|blogs?|newsletters?|podcasts?|data ?sets?|"
                   r"tutorials?|reading list|resources?|youtube|textbooks?|certificat\w*|"
-                  r"lectures?|communit(y|ies)|forums?)\b", r"\brecommend\b"),
+                  r"lectures?|communit(y|ies)|forums?)\b", r"\brecommend\b",
+                  r"\bwhat (should|can|could) i (read|watch|listen to)\b"),
     "portfolio": (r"\b(portfolio|projects?|github|kaggle|showcase|side project|open[- ]source|"
                   r"write[- ]?ups?|blog posts?|readme|demo)\b",),
     "network-and-job": (r"\b(interviews?|resume|résumé|\bcv\b|referrals?|network(ing)?|"
@@ -48,7 +49,10 @@ STAGE_CUES: dict[str, tuple[str, ...]] = {
     "future-proof": (r"\b(keep up|stay(ing)? (current|relevant|up to date|updated)|future|"
                      r"replace[ds]?|obsolete|trends?|latest|adapt\w*|long[- ]term|"
                      r"senior|promotion|grow(th)? (in|my)|burn ?out|revis\w+ (my )?roadmap|"
-                     r"next (ten|10|five|5) years|lifelong|up to date)\b",),
+                     r"next (ten|10|five|5) years|lifelong|up to date)\b",
+                     r"\b(years from now|still (matter|relevant|safe|worth it|needed|be "
+                     r"around)|automat\w+ (away|the routine|my job|jobs)|research papers|"
+                     r"read(ing)? (ml |ai |research )?papers|arxiv)\b"),
 }
 _CUES = {s: [re.compile(p, re.I) for p in ps] for s, ps in STAGE_CUES.items()}
 
@@ -140,7 +144,8 @@ class StageDetector:
         if previous in STAGES and follow_up:
             prior = np.zeros(len(STAGES))
             prior[STAGES.index(previous)] = 1.0
-            probs = 0.75 * probs + 0.25 * prior
+            keep = 0.35 if cues.sum() == 0 else 0.1  # cue words in the follow-up win
+            probs = (1 - keep) * probs + keep * prior
         probs = probs / probs.sum()
         best = int(np.argmax(probs))
         stage = STAGES[best]
