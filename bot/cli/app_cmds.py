@@ -24,5 +24,8 @@ def web_cmd(host: str, port: int) -> None:
     ensure_index(s)
     from ui.web import launch
 
-    click.echo(f"careerbot web UI on http://{host}:{port}", err=True)
-    launch(build_bot(s), s, host=host, port=port)
+    bot = build_bot(s)
+    click.echo("starting the web app...", err=True)
+    launch(bot, s, host=host, port=port,
+           on_ready=lambda url: click.echo(f"careerbot web UI on {url} (Ctrl+C to stop)",
+                                           err=True))

@@ -1,0 +1,242 @@
+"""The Gradio web app: streamed chat with sources, roadmap, profile, feedback and your data.
+
+``build_app(bot, settings)`` lays out the components and wires them to :class:`WebChat`
+(``ui/web_logic.py``), which holds the rules. Besides the chat, the app has the named API
+endpoint ``/ask`` (one string in, the answer object out). Offline by construction: no share
+link, no analytics, the default theme's fonts are served by the app itself. A bounded queue
+(``web_queue_size``) and one concurrency group for every answer (``web_concurrency``) make
+overload a clean "queue full" refusal instead of server errors.
+"""
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from bot import prompts
+from bot.agent import CareerBot
+from bot.factory import offline_env
+from bot.settings import Settings
+from ui.web_logic import BUDGETS, FORM_KEYS, LEVELS, RESOURCE_KINDS, WebChat
+
+if TYPE_CHECKING:
+    import gradio as gr
+
+# No ``from __future__ import annotations`` here: gradio reads the handlers' annotations
+# (``gr.Request``, ``gr.LikeData``, the /ask types) at runtime, and ``gr`` is imported lazily.
+
+log = logging.getLogger(__name__)
+
+ANSWER_GROUP = "answer"  # the chat and /ask share one concurrency limit
+MAX_HOURS = 60
+INTRO = (
+    "# careerbot\n"
+    "What to learn next for a career in AI, from a curated knowledge base. Answers cite "
+    "their sources; your stage on the six-stage roadmap updates as you talk."
+)
+PRIVACY = (
+    "careerbot keeps your profile, roadmap, chat history and feedback for this browser "
+    "session only, on this server. **Show my data** lists all of it; **Forget me** deletes "
+    "it everywhere."
+)
+
+
+def _session(request: "gr.Request | None") -> str | None:
+    """The browser (or gradio_client) session; a bare HTTP call to /ask has none."""
+    return getattr(request, "session_hash", None) if request is not None else None
+
+
+def _caller(request: "gr.Request | None") -> str:
+    """Who to rate-limit: the session, else the client's address."""
+    session = _session(request)
+    if session:
+        return session
+    client = getattr(request, "client", None)
+    return f"ip:{getattr(client, 'host', None) or 'unknown'}"
+
+
+def build_app(bot: CareerBot, settings: Settings) -> "gr.Blocks":
+    """The whole web app over ``bot``; limits and queue come from ``settings``."""
+    offline_env()
+    import gradio as gr
+
+    chat = WebChat(bot, settings)
+    with gr.Blocks(title="careerbot", analytics_enabled=False) as app:
+        messages = gr.State([])
+        answers = gr.State([])
+        gr.Markdown(INTRO)
+        with gr.Tab("Chat"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        elem_id="chat", label="careerbot", height=460, buttons=["copy"],
+                        feedback_options=("Like", "Dislike"),
+                        placeholder="Ask about roles, skills, resources, portfolio, "
+                                    "networking or interviews.")
+                    with gr.Row():
+                        msg = gr.Textbox(elem_id="question", show_label=False, scale=5,
+                                         placeholder="Type your question and press Enter",
+                                         max_length=settings.max_input_chars)
+                        send = gr.Button("Ask", variant="primary", elem_id="send", scale=1)
+                    with gr.Accordion("Sources of the last answer", open=True):
+                        sources = gr.Markdown("*Sources appear here with each answer.*",
+                                              elem_id="sources")
+                    with gr.Accordion("Rate the last answer", open=True):
+                        with gr.Row():
+                            up = gr.Button("Helpful", elem_id="fb-up", size="sm")
+                            down = gr.Button("Not helpful", elem_id="fb-down", size="sm")
+                            reason = gr.Dropdown(list(prompts.FEEDBACK_REASONS), value=None,
+                                                 label="What was wrong? (optional)")
+                        comment = gr.Textbox(label="Comment (optional)", max_length=1000)
+                        fb_status = gr.Markdown(elem_id="fb-status")
+                    with gr.Accordion("Example questions for each stage", open=False):
+                        for slug, examples in chat.stage_examples.items():
+                            gr.Examples([[q] for q in examples[:4]], inputs=[msg],
+                                        label=prompts.STAGE_NAMES[slug])
+                with gr.Column(scale=2):
+                    roadmap = gr.Markdown(chat.roadmap_of({}), elem_id="roadmap")
+                    with gr.Accordion("Your profile", open=True):
+                        role = gr.Dropdown([("(any role)", "")] + chat.role_names, value="",
+                                           label="Target role", elem_id="role")
+                        level = gr.Dropdown([("(not set)", "")] + list(LEVELS), value="",
+                                            label="Level")
+                        hours = gr.Slider(0, MAX_HOURS, value=0, step=1,
+                                          label="Hours per week (0 = not set)")
+                        budget = gr.Radio(list(BUDGETS), value=None, label="Budget")
+                        formats = gr.CheckboxGroup(list(RESOURCE_KINDS), value=[],
+                                                   label="Formats you like")
+                        profile_status = gr.Markdown()
+        with gr.Tab("Your data"):
+            gr.Markdown(PRIVACY)
+            with gr.Row():
+                show = gr.Button("Show my data", elem_id="show-data")
+                forget = gr.Button("Forget me", variant="stop", elem_id="forget-me")
+            data_status = gr.Markdown(elem_id="data-status")
+            data_json = gr.JSON(label="Everything stored about this session",
+                                elem_id="data-json")
+
+        form_fields = [role, level, hours, budget, formats]
+
+        def on_turn(message: str, msgs: list, done: list, role_v: Any, level_v: Any,
+                    hours_v: Any, budget_v: Any, formats_v: Any,
+                    request: gr.Request) -> Iterator[Any]:
+            form = dict(zip(FORM_KEYS, (role_v, level_v, hours_v, budget_v, formats_v),
+                            strict=True))
+            for view in chat.turn(message, msgs, done, form, _caller(request)):
+                if not view.final:
+                    yield (view.messages, view.messages, "", *[gr.skip()] * 8)
+                    continue
+                p = view.profile
+                yield (view.messages, view.messages, "",
+                       view.sources_md or gr.skip(), view.roadmap_md, view.answers,
+                       p.get("target_role") or "", p.get("level") or "",
+                       min(p.get("hours_per_week") or 0, MAX_HOURS), p.get("budget"),
+                       p.get("formats") or [])
+
+        gr.on([msg.submit, send.click], on_turn,
+              inputs=[msg, messages, answers, *form_fields],
+              outputs=[chatbot, messages, msg, sources, roadmap, answers, *form_fields],
+              concurrency_id=ANSWER_GROUP, api_visibility="private", show_progress="minimal")
+
+        def on_rate(rating: int) -> Any:
+            def rate(done: list, why: str | None, note: str, request: gr.Request) -> Any:
+                return chat.feedback(rating, done, _caller(request), why, note), None, ""
+            return rate
+
+        for button, rating in ((up, 1), (down, -1)):
+            button.click(on_rate(rating), [answers, reason, comment],
+                         [fb_status, reason, comment], api_visibility="private",
+                         show_progress="hidden")
+
+        def on_like(done: list, why: str | None, note: str, data: gr.LikeData,
+                    request: gr.Request) -> Any:
+            if data.liked not in (True, False):
+                return gr.skip(), gr.skip(), gr.skip()
+            index = data.index if isinstance(data.index, int) else data.index[0]
+            return (chat.feedback(1 if data.liked else -1, done, _caller(request), why,
+                                  note, index=index), None, "")
+
+        chatbot.like(on_like, [answers, reason, comment], [fb_status, reason, comment],
+                     api_visibility="private", show_progress="hidden")
+
+        def on_profile(role_v: Any, level_v: Any, hours_v: Any, budget_v: Any, formats_v: Any,
+                       request: gr.Request) -> str:
+            form = dict(zip(FORM_KEYS, (role_v, level_v, hours_v, budget_v, formats_v),
+                            strict=True))
+            return chat.save_form(form, _caller(request))
+
+        # user edits only (``input``/``release``): programmatic refreshes must not save, or
+        # "Forget me" would write an empty profile straight back
+        for trigger in (role.input, level.input, hours.release, budget.input, formats.input):
+            trigger(on_profile, form_fields, [profile_status], api_visibility="private",
+                    show_progress="hidden")
+
+        def on_show(request: gr.Request) -> Any:
+            return chat.export(_caller(request)), ""
+
+        def on_forget(request: gr.Request) -> Any:
+            note = chat.forget(_caller(request))
+            return (note, None, [], [], [], "*Sources appear here with each answer.*",
+                    chat.roadmap_of({}), "", "", 0, None, [])
+
+        show.click(on_show, None, [data_json, data_status], api_visibility="private")
+        forget.click(on_forget, None,
+                     [data_status, data_json, chatbot, messages, answers, sources, roadmap,
+                      *form_fields], api_visibility="private")
+
+        def ask(question: str, request: gr.Request) -> dict:
+            """Answer one career question; returns the answer object as JSON."""
+            return chat.ask(question, _session(request), _caller(request))
+
+        gr.api(ask, api_name="ask", concurrency_id=ANSWER_GROUP)
+
+    app.queue(max_size=settings.web_queue_size,
+              default_concurrency_limit=settings.web_concurrency)
+    return app
+
+
+def launch_kwargs(host: str, port: int) -> dict[str, Any]:
+    """How the app is served: local only unless a host is given, no share link, no SSR."""
+    return {"server_name": host, "server_port": port, "share": False, "show_error": False,
+            "quiet": True, "ssr_mode": False, "pwa": False, "mcp_server": False,
+            "enable_monitoring": False, "footer_links": ["api"]}
+
+
+def launch(bot: CareerBot, settings: Settings, host: str = "127.0.0.1", port: int = 7860,
+           *, block: bool = True, on_ready: Callable[[str], None] | None = None) -> "gr.Blocks":
+    """Serve the app; ``on_ready(url)`` once it answers. With ``block=False`` return at once
+    (the caller closes the app)."""
+    app = build_app(bot, settings)
+    app.launch(prevent_thread_lock=True, **launch_kwargs(host, port))
+    if on_ready is not None:
+        on_ready(f"http://{host}:{port}/")
+    if block:
+        try:
+            app.block_thread()
+        finally:
+            app.close(verbose=False)
+    return app
+
+
+@contextmanager
+def running(bot: CareerBot, settings: Settings, host: str = "127.0.0.1",
+            port: int = 0) -> Iterator[str]:
+    """Serve the app in this process for a block (tests, bench); yields its base URL.
+
+    ``port=0`` picks a free port.
+    """
+    if port == 0:
+        port = free_port(host)
+    app = launch(bot, settings, host, port, block=False)
+    try:
+        yield f"http://{host}:{port}/"
+    finally:
+        app.close(verbose=False)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
