@@ -241,11 +241,11 @@ def test_slack_retries_of_an_event_produce_one_reply(make_worker, fake):
     assert fake.stays("chat.postMessage", 1, settle=0.5)
 
 
-def test_two_workers_sharing_one_store_post_one_reply(make_worker, fake, full_settings,
-                                                      slack_store_url):
-    # a second worker: its own bot, app, server and database connection, the same store
-    other = build_bot(full_settings, store=StateStore.open(slack_store_url))
-    workers = [make_worker(), make_worker(bot=other)]
+def _two_workers_post_one_reply(make_worker: Callable[..., Worker], fake: FakeSlackAPI,
+                                full_settings: Settings, url: str) -> None:
+    """The same event reaches two workers at once (the second as Slack's retry)."""
+    workers = [make_worker(bot=build_bot(full_settings, store=StateStore.open(url)))
+               for _ in range(2)]  # separate bots, apps, servers and connections
     event = mention("UTWO", "What does a data engineer do?", "1700000006.000100")
     results: list[int] = []
     threads = [threading.Thread(target=lambda w=w, n=n: results.append(w.event(
@@ -258,6 +258,18 @@ def test_two_workers_sharing_one_store_post_one_reply(make_worker, fake, full_se
     assert results == [200, 200]
     fake.wait_for("chat.postMessage", 1)
     assert fake.stays("chat.postMessage", 1, settle=0.5)
+
+
+def test_two_workers_sharing_one_sqlite_store_post_one_reply(make_worker, fake, full_settings,
+                                                             slack_store_url):
+    _two_workers_post_one_reply(make_worker, fake, full_settings, slack_store_url)
+
+
+@pytest.mark.server
+def test_two_workers_sharing_postgresql_post_one_reply(make_worker, fake, full_settings):
+    pg = pytest.importorskip("pg", reason="tests/pg.py, the PostgreSQL helper of issue 14")
+    url = Settings(_env_file=None, db_url=pg.shared_server().create_database()).state_url
+    _two_workers_post_one_reply(make_worker, fake, full_settings, url)
 
 
 def test_web_api_429_is_retried_after_retry_after(make_worker, fake):
@@ -378,6 +390,8 @@ def test_unsigned_or_tampered_requests_get_401_and_nothing_runs(make_worker, fak
     challenge = json.dumps({"type": "url_verification", "challenge": "xyz"})
     assert post(w.port, challenge, {"Content-Type": "application/json"})[0] == 401
     assert w.server.rejected == len(_bad_requests(body)) + 2
+    assert post(w.port, body, {**signed_headers(body), "Content-Length": "2000000"})[0] == 413
+    assert post(w.port, body, signed_headers(body), path="/other")[0] == 404
     # nothing was processed: no Web API call beyond start-up, the event id never claimed
     assert fake.stays("chat.postMessage", 0, settle=0.3)
     assert sum(fake.attempts.values()) == fake.attempts["auth.test"] == 1
@@ -445,6 +459,16 @@ def test_socket_mode_event_gets_one_reply_and_retries_are_acked(full_settings, f
 
 
 # -- the command and the manifest ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def cli_data(full_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the full index for `careerbot slack` processes (embedded Chroma is not
+    shared between processes); their state store is created in it."""
+    data = tmp_path_factory.mktemp("slack-cli") / "data"
+    shutil.copytree(full_settings.data_dir, data, symlinks=True,
+                    ignore=shutil.ignore_patterns("careerbot.db*"))
+    return data
+
+
 @pytest.mark.parametrize("mode,missing", [
     ("socket", "CAREERBOT_SLACK_BOT_TOKEN, CAREERBOT_SLACK_APP_TOKEN"),
     ("http", "CAREERBOT_SLACK_BOT_TOKEN, CAREERBOT_SLACK_SIGNING_SECRET"),
@@ -461,11 +485,8 @@ def test_careerbot_slack_without_credentials_exits_2_naming_them(mode, missing, 
 
 
 @pytest.mark.slow
-def test_careerbot_slack_http_mode_serves_signed_events(full_settings, fake, tmp_path):
-    # its own copy of the index: embedded Chroma is not shared between processes
-    data = tmp_path / "data"
-    shutil.copytree(full_settings.data_dir, data, symlinks=True,
-                    ignore=shutil.ignore_patterns("careerbot.db*"))
+def test_careerbot_slack_http_mode_serves_signed_events(cli_data: Path, fake, tmp_path):
+    data = cli_data
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CAREERBOT_SLACK_MODE": "http",
            "CAREERBOT_DATA_DIR": str(data), "CAREERBOT_SLACK_API_URL": fake.url,
            "CAREERBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -487,6 +508,29 @@ def test_careerbot_slack_http_mode_serves_signed_events(full_settings, fake, tmp
         proc.terminate()
         assert proc.wait(timeout=15) == 0
     assert StateStore.open(f"sqlite:///{data / 'careerbot.db'}").history("slack:UCLI")
+
+
+@pytest.mark.slow
+def test_careerbot_slack_socket_mode_answers_over_the_websocket(cli_data: Path, fake,
+                                                                tmp_path):
+    data = cli_data
+    ws = FakeSocketMode().start()
+    fake.socket_url = ws.url
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CAREERBOT_DATA_DIR": str(data),
+           "CAREERBOT_SLACK_API_URL": fake.url, "CAREERBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
+           "CAREERBOT_SLACK_APP_TOKEN": APP_TOKEN, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen([str(ROOT / ".venv/bin/careerbot"), "slack"], env=env,
+                            cwd=tmp_path, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(ws.connected, 60), "careerbot slack never connected"
+        ws.send_event(event_payload("EvCliSock", dm("UCLIWS", QUESTION, "1700000013.1")), "e1")
+        assert fake.wait_for("chat.postMessage", 1, timeout=30)[0]["channel"] == "D0DM"
+        assert wait_until(lambda: ws.acks == ["e1"], 10)
+    finally:
+        proc.terminate()
+        code = proc.wait(timeout=15)
+        ws.stop()
+    assert code == 0
 
 
 def test_manifest_declares_what_the_app_uses():

@@ -93,18 +93,22 @@ class SlackHTTPServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: SlackHTTPServer
     protocol_version = "HTTP/1.1"
+    timeout = 30  # a client that stops sending mid-request frees its thread
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         from slack_bolt.request import BoltRequest
 
         route, _, query = self.path.partition("?")
         if route != self.server.endpoint:
+            self.close_connection = True  # the unread body must not pass for a request
             return self._send(404, {"error": "not found"})
         try:
             length = int(self.headers.get("Content-Length") or "")
         except ValueError:
+            self.close_connection = True
             return self._send(411, {"error": "length required"})
         if length < 0 or length > MAX_BODY_BYTES:
+            self.close_connection = True
             return self._send(413, {"error": "payload too large"})
         body = self.rfile.read(length)
         headers = {k.lower(): v for k, v in self.headers.items()}
