@@ -93,7 +93,7 @@ def build_bot(settings: Settings, *, encoder: Encoder | None = None,
     offline_env()
     client, manifests = make_chroma(settings)
     opened = open_index(client, manifests, settings.data_dir)
-    encoder = encoder or make_encoder(settings, on_notice=log.info)
+    encoder = encoder or make_encoder(settings, on_notice=log.warning)
     corpus = load_corpus(settings.corpus_dir)
     texts, labels = StageDetector.anchor_texts(corpus.stages)
     cache = settings.data_dir

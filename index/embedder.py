@@ -61,12 +61,17 @@ def model_fingerprint(path: Path | None = None) -> str:
     return h.hexdigest()[:16]
 
 
+def _hf_offline_and_quiet() -> None:
+    """No hub access and no per-load "Loading weights" bars (read when transformers imports)."""
+    for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
+        os.environ.setdefault(key, "1")
+
+
 class SentenceTransformerEncoder:
     """The reference encoder; imports torch and sentence-transformers (slow) when built."""
 
     def __init__(self, path: Path | None = None):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        _hf_offline_and_quiet()
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(str(path or model_dir()), device="cpu")
@@ -192,6 +197,7 @@ def export_onnx(data_dir: Path) -> Path:
 def _export_to(out: Path, src: Path) -> None:
     import shutil
 
+    _hf_offline_and_quiet()
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModel
@@ -227,11 +233,19 @@ def _export_to(out: Path, src: Path) -> None:
 
 def build_encoder(data_dir: Path, backend: str = "auto", quantization: str = "fp32",
                   on_notice=None) -> Encoder:  # noqa: ANN001
-    """The query-time encoder: ONNX when its export matches the model, else the reference."""
+    """The query-time encoder: ONNX when its export matches the model, else the reference.
+
+    A missing, stale (other model files) or unreadable export never yields vectors from the
+    wrong model: it falls back to sentence-transformers and says so in one line.
+    """
     if backend in ("auto", "onnx"):
+        problem = "not found or out of date"
         if onnx_ready(data_dir):
-            return OnnxEncoder(onnx_export_dir(data_dir), quantization)
-        msg = ("ONNX encoder not found or out of date; using sentence-transformers "
-               "(slower start; `careerbot index` exports it)")
+            try:
+                return OnnxEncoder(onnx_export_dir(data_dir), quantization)
+            except Exception as exc:  # onnxruntime raises its own types for a broken file
+                problem = f"unreadable ({type(exc).__name__})"
+        msg = (f"ONNX encoder {problem}; using sentence-transformers (slower start; "
+               "`careerbot index` exports it)")
         (on_notice or log.warning)(msg)
     return SentenceTransformerEncoder()

@@ -94,7 +94,7 @@ def settings() -> Any:
 # modules that register commands on ``cli`` when imported (one per area)
 COMMAND_MODULES: tuple[str, ...] = (
     "bot.cli.index_cmds", "bot.cli.talk_cmds", "bot.cli.data_cmds", "bot.cli.app_cmds",
-    "bot.cli.slack_cmds", "bot.cli.eval_cmds", "bot.cli.plan_cmds",
+    "bot.cli.slack_cmds", "bot.cli.eval_cmds", "bot.cli.plan_cmds", "bot.cli.bench_cmds",
 )
 
 

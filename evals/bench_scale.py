@@ -1,0 +1,228 @@
+"""Scale benchmark parts: a synthetic index of N chunks, a Chroma server, a query probe.
+
+Each build and each probe runs in its own fresh process (``python -m evals.bench_scale``), so
+peak RSS is that of one careerbot reader at that size and no two processes write one embedded
+Chroma directory. The probe answers with one JSON line on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bot.settings import Settings
+from index.chunking import Chunk
+
+PREFIX = "bench"
+ADD_BATCH = 1000
+
+
+def bench_settings(data_dir: Path, corpus_dir: Path, chroma_url: str | None = None,
+                   **extra: Any) -> Settings:
+    """Settings for a bench run: explicit, so a developer's CAREERBOT_* values cannot leak in."""
+    values: dict[str, Any] = {"data_dir": data_dir, "corpus_dir": corpus_dir,
+                              "chroma_url": chroma_url, "db_url": None, "llm": "none",
+                              "collection_prefix": PREFIX}
+    values.update(extra)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+def percentiles(seconds: list[float]) -> tuple[float, float]:
+    """p50 and p95 in milliseconds."""
+    arr = np.asarray(seconds) * 1000.0
+    return round(float(np.percentile(arr, 50)), 2), round(float(np.percentile(arr, 95)), 2)
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS; VmHWM (unlike ru_maxrss) is not inherited from a big parent."""
+    hwm = process_peak_rss_mb(os.getpid())
+    if hwm is not None:
+        return hwm
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1)  # KB on Linux
+
+
+# -- base set on disk (real chunks + vectors) ------------------------------------------------
+def save_base(path: Path, chunks: list[Chunk], vectors: np.ndarray) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    np.save(path / "vectors.npy", vectors.astype(np.float32))
+    (path / "chunks.json").write_text(json.dumps(
+        [{"id": c.id, "text": c.text, "meta": c.metadata} for c in chunks]))
+
+
+def load_base(path: Path) -> Any:
+    from evals.synthetic import BaseSet
+
+    rows = json.loads((path / "chunks.json").read_text())
+    chunks = [Chunk(r["id"], r["text"], r["meta"]) for r in rows]
+    return BaseSet(chunks, np.load(path / "vectors.npy"))
+
+
+# -- build ----------------------------------------------------------------------------------
+def build_synthetic_index(settings: Settings, base_dir: Path, total: int,
+                          seed: int = 0) -> dict[str, Any]:
+    """Write real + synthetic chunks (``total`` in all) as a normal careerbot index."""
+    import uuid
+
+    from bot.factory import make_chroma
+    from evals.synthetic import synthetic_batches
+    from index.bm25 import BM25Index
+    from index.embedder import MODEL_NAME, model_fingerprint
+    from index.store import Manifest, bm25_dir
+
+    started = time.perf_counter()
+    base = load_base(base_dir)
+    client, manifests = make_chroma(settings)
+    name = f"{PREFIX}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    col = client.create_collection(name, embedding_function=None,
+                                   configuration={"hnsw": {"space": "cosine"}})
+    ids: list[str] = []
+    texts: list[str] = []
+
+    def add(chunks: list[Chunk], vecs: np.ndarray) -> None:
+        for s in range(0, len(chunks), ADD_BATCH):
+            part = chunks[s:s + ADD_BATCH]
+            col.add(ids=[c.id for c in part], embeddings=vecs[s:s + ADD_BATCH],
+                    documents=[c.text for c in part],
+                    metadatas=[dict(c.metadata) for c in part])
+        ids.extend(c.id for c in chunks)
+        texts.extend(c.text for c in chunks)
+
+    real = base.chunks[:total]
+    add(real, base.vectors[:len(real)])
+    for chunks, vecs in synthetic_batches(base, max(0, total - len(real)), seed=seed):
+        add(chunks, vecs)
+    BM25Index.build(ids, texts).save(bm25_dir(settings.data_dir, name))
+    manifests.write(Manifest(collection=name, corpus_hash=f"synthetic-{total}-{seed}",
+                             model=MODEL_NAME, quantization="fp32",
+                             model_fingerprint=model_fingerprint(),
+                             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z")))
+    return {"chunks": len(ids), "build_s": round(time.perf_counter() - started, 2)}
+
+
+# -- probe ----------------------------------------------------------------------------------
+def probe(settings: Settings, questions: list[str], k: int = 8) -> dict[str, Any]:
+    """Open the index like the bot does and time hybrid retrieval (embed+dense+BM25+fusion)."""
+    from bot.factory import make_chroma, make_encoder, offline_env
+    from bot.retrieval import HybridRetriever
+    from index.reader import open_index
+
+    offline_env()
+    t0 = time.perf_counter()
+    client, manifests = make_chroma(settings)
+    retriever = HybridRetriever(open_index(client, manifests, settings.data_dir),
+                                make_encoder(settings))
+    open_s = time.perf_counter() - t0
+    for q in questions[:5]:
+        retriever.search(q, k=k)
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        retriever.search(q, k=k)
+        times.append(time.perf_counter() - t)
+    p50, p95 = percentiles(times)
+    return {"chunks": retriever.index.collection.count(), "n": len(times),
+            "retrieval_p50_ms": p50, "retrieval_p95_ms": p95,
+            "open_s": round(open_s, 2), "peak_rss_mb": peak_rss_mb()}
+
+
+# -- Chroma server ----------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def chroma_executable() -> str:
+    exe = Path(sys.executable).parent / "chroma"
+    return str(exe) if exe.exists() else "chroma"
+
+
+@contextmanager
+def chroma_server(path: Path, log_file: Path, timeout: float = 60.0) -> Iterator[Any]:
+    """``chroma run`` on loopback; yields ``(url, process)``; stopped on exit."""
+    port = free_port()
+    env = dict(os.environ, ANONYMIZED_TELEMETRY="False")
+    with log_file.open("wb") as log:
+        proc = subprocess.Popen(
+            [chroma_executable(), "run", "--path", str(path), "--host", "127.0.0.1",
+             "--port", str(port)], stdout=log, stderr=subprocess.STDOUT, env=env)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"chroma server exited early; see {log_file}")
+                try:
+                    with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2):
+                        break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"chroma server did not start; see {log_file}") from None
+                    time.sleep(0.2)
+            yield url, proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def process_peak_rss_mb(pid: int) -> float | None:
+    """Peak RSS (VmHWM) of a running process, from /proc."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024.0, 1)
+    except OSError:
+        return None
+    return None
+
+
+# -- subprocess entry points --------------------------------------------------------------------
+def run_child(args: list[str], timeout: float = 3600) -> dict[str, Any]:
+    """Run ``python -m evals.bench_scale ARGS`` and return its JSON line."""
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, "-m", "evals.bench_scale", *args], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"bench child {args[0]} failed: {tail}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m evals.bench_scale")
+    parser.add_argument("action", choices=["build", "probe"])
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--corpus-dir", type=Path, required=True)
+    parser.add_argument("--chroma-url", default=None)
+    parser.add_argument("--base", type=Path, help="build: folder written by save_base")
+    parser.add_argument("--chunks", type=int, default=10_000)
+    parser.add_argument("--questions", type=Path, help="probe: JSON list of questions")
+    args = parser.parse_args(argv)
+    settings = bench_settings(args.data_dir, args.corpus_dir, args.chroma_url)
+    if args.action == "build":
+        out = build_synthetic_index(settings, args.base, args.chunks)
+    else:
+        out = probe(settings, json.loads(args.questions.read_text()))
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,188 @@
+"""The fast query path (issue 13): ONNX Runtime at query time, the same vectors as the reference.
+
+The query path (``ask``, ``chat``, ``web``, ``slack``, ``eval``) must never import torch,
+transformers or sentence-transformers; ``ask`` not even gradio. A missing or stale ONNX export
+falls back to sentence-transformers with a one-line notice rather than a wrong vector.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from bot.settings import Settings
+from index.embedder import (
+    OnnxEncoder,
+    SentenceTransformerEncoder,
+    build_encoder,
+    onnx_export_dir,
+    onnx_ready,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = {"torch", "transformers", "sentence_transformers"}
+QUESTION = "How do I become a machine learning engineer?"
+_IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)\s*$")
+
+
+def top_level_imports(importtime_stderr: str) -> set[str]:
+    """Top-level package names from ``python -X importtime`` output."""
+    names = set()
+    for line in importtime_stderr.splitlines():
+        m = _IMPORT_LINE.match(line)
+        if m:
+            names.add(m.group(1).split(".")[0])
+    return names
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERBOT_")}
+    env.update(CAREERBOT_DATA_DIR=str(settings.data_dir),
+               CAREERBOT_CORPUS_DIR=str(settings.corpus_dir), PYTHONPATH=str(ROOT))
+    return env
+
+
+@pytest.fixture(scope="module")
+def reference() -> SentenceTransformerEncoder:
+    return SentenceTransformerEncoder()
+
+
+def test_ask_imports_no_torch_transformers_sentence_transformers_or_gradio(full_settings):
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bot.cli", "ask", "--json", QUESTION],
+        env=child_env(full_settings), cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout)
+    assert answer["sources"] and not answer["declined"]
+    imported = top_level_imports(done.stderr)
+    assert "onnxruntime" in imported and "chromadb" in imported  # the parser sees imports
+    assert imported & (HEAVY | {"gradio"}) == set()
+
+
+@pytest.mark.slow
+def test_chat_web_slack_and_eval_paths_import_no_torch(full_settings, tmp_path):
+    """Every ui/ and evals/ module, a chat turn, the web app, and an eval run: no torch."""
+    script = f"""
+import importlib, json, pkgutil, sys
+from click.testing import CliRunner
+import bot.cli, ui, evals
+from bot.cli import COMMAND_MODULES, cli
+for name in COMMAND_MODULES:
+    importlib.import_module(name)
+for pkg in (ui, evals):
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        importlib.import_module(f"{{pkg.__name__}}.{{mod.name}}")
+runner = CliRunner()
+chat = runner.invoke(cli, ["chat", "--user", "t"], input="How do I start in AI?\\n/quit\\n")
+from bot.factory import build_bot
+from bot.settings import Settings
+from ui.web import build_app
+settings = Settings()
+build_app(build_bot(settings), settings)
+ran_eval = "eval" in cli.commands
+if ran_eval:
+    ev = runner.invoke(cli, ["eval", "--dataset", "evals/smoke.jsonl", "--json",
+                             {str(tmp_path / "eval.json")!r}])
+    assert ev.exit_code == 0, ev.output
+print(json.dumps({{"chat_ok": chat.exit_code == 0 and "Sources" in chat.output,
+                  "eval": ran_eval, "heavy": sorted(m for m in sys.modules
+                  if m.split(".")[0] in {sorted(HEAVY)!r})}}))
+"""
+    done = subprocess.run([sys.executable, "-c", script], env=child_env(full_settings),
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["chat_ok"]
+    assert report["heavy"] == []
+
+
+@pytest.mark.slow
+def test_fp32_onnx_index_vectors_match_sentence_transformers(full_settings, reference):
+    """The stored vectors of every real chunk (ONNX fp32 at index time) vs the reference."""
+    from bot.factory import make_chroma
+    from index.reader import open_index
+
+    assert onnx_ready(full_settings.data_dir) and full_settings.quantization == "fp32"
+    client, manifests = make_chroma(full_settings)
+    got = open_index(client, manifests, full_settings.data_dir).collection.get(
+        include=["documents", "embeddings"])
+    stored = np.asarray(got["embeddings"], dtype=np.float32)
+    ref = reference.encode(got["documents"])
+    cosine = (stored * ref).sum(axis=1)
+    assert len(cosine) == len(manifests.read().chunk_hashes) > 500
+    assert cosine.min() >= 0.9999
+
+
+def test_int8_onnx_stays_close_to_the_reference(full_settings, reference):
+    texts = open_docs(full_settings)[:64]
+    int8 = OnnxEncoder(onnx_export_dir(full_settings.data_dir), "int8").encode(texts)
+    cosine = (int8 * reference.encode(texts)).sum(axis=1)
+    assert cosine.mean() >= 0.99 and cosine.min() >= 0.98
+
+
+def open_docs(settings: Settings) -> list[str]:
+    from bot.factory import make_chroma
+    from index.reader import open_index
+
+    client, manifests = make_chroma(settings)
+    return open_index(client, manifests, settings.data_dir).collection.get(
+        include=["documents"])["documents"]
+
+
+def stale_export(src: Path, dest_data: Path, *, fingerprint: str | None = None,
+                 break_model: bool = False) -> None:
+    """A copy of an export in ``dest_data/onnx`` made stale or unreadable."""
+    dest = dest_data / "onnx"
+    shutil.copytree(src, dest)
+    if fingerprint is not None:
+        meta = json.loads((dest / "meta.json").read_text())
+        meta["fingerprint"] = fingerprint
+        (dest / "meta.json").write_text(json.dumps(meta))
+    if break_model:
+        (dest / "model.onnx").write_bytes(b"not an onnx model")
+
+
+@pytest.mark.parametrize("case", ["missing", "other model", "unreadable"])
+def test_bad_export_falls_back_to_the_reference_with_one_notice(
+        case, tmp_path, onnx_export, reference):
+    if case == "other model":
+        stale_export(onnx_export, tmp_path, fingerprint="0123456789abcdef")
+    elif case == "unreadable":
+        stale_export(onnx_export, tmp_path, break_model=True)
+    notices: list[str] = []
+    encoder = build_encoder(tmp_path, "auto", "fp32", on_notice=notices.append)
+    assert isinstance(encoder, SentenceTransformerEncoder)
+    assert len(notices) == 1 and "\n" not in notices[0]
+    assert "sentence-transformers" in notices[0] and "careerbot index" in notices[0]
+    texts = ["How do I become a data scientist?", "Best free course on linear algebra"]
+    onnx = OnnxEncoder(onnx_export, "fp32").encode(texts)
+    assert (encoder.encode(texts) * onnx).sum(axis=1).min() >= 0.9999  # the right vectors
+
+
+def test_a_bot_over_an_index_without_its_export_answers_the_same(
+        full_settings, career_bot, tmp_path, caplog, reference):
+    """An index copied elsewhere without ``onnx/``: one warning, then the same answer."""
+    from bot.factory import build_bot
+
+    data = tmp_path / "copied"
+    shutil.copytree(full_settings.data_dir, data, ignore=shutil.ignore_patterns("onnx"))
+    settings = full_settings.model_copy(update={"data_dir": data})
+    with caplog.at_level(logging.WARNING):
+        bot = build_bot(settings, store=None, keep_state=False)
+    notices = [r.getMessage() for r in caplog.records if "ONNX encoder" in r.getMessage()]
+    assert len(notices) == 1 and "\n" not in notices[0]
+    assert isinstance(bot.retriever.encoder, SentenceTransformerEncoder)
+    fallback: Any = bot.ask(QUESTION)
+    expected = career_bot.ask(QUESTION)
+    assert [s.id for s in fallback.sources] == [s.id for s in expected.sources]
+    assert fallback.stage == expected.stage
