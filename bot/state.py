@@ -10,6 +10,7 @@ upgraded once with ``careerbot db upgrade`` and workers only check its revision 
 from __future__ import annotations
 
 import json
+import random
 import time
 import uuid
 from collections.abc import Iterator
@@ -283,8 +284,15 @@ class StateStore:
 
     # -- Slack ---------------------------------------------------------------------------
     def claim_event(self, event_id: str) -> bool:
-        """True the first time an event id is seen, across processes (retries run once)."""
+        """True the first time an event id is seen, across processes (retries run once).
+
+        Slack retries within minutes, so ids older than a day are pruned now and then.
+        """
         values = {"event_id": event_id, "created_at": time.time()}
+        if random.random() < 0.01:
+            with self.engine.begin() as c:
+                c.execute(slack_events.delete().where(
+                    slack_events.c.created_at < values["created_at"] - 86_400))
         insert = _dialect_insert(self.engine, slack_events)
         if insert is not None:  # no error raised (or logged by PostgreSQL) for a repeat
             with self.engine.begin() as c:
@@ -308,11 +316,21 @@ class StateStore:
         return out
 
     def forget_user(self, user_id: str) -> int:
-        """Delete every row held about ``user_id``; returns how many rows went."""
+        """Delete every row held about ``user_id``; returns how many rows went.
+
+        Feedback given without a user id but on one of the user's answers goes too, and on
+        SQLite the write-ahead log is checkpointed so the deleted text leaves the disk.
+        """
         n = 0
         with self.engine.begin() as c:
+            their_traces = sa.select(traces.c.trace_id).where(traces.c.user_id == user_id)
+            n += c.execute(feedback.delete().where(
+                feedback.c.trace_id.in_(their_traces))).rowcount or 0
             for table in USER_TABLES:
                 n += c.execute(table.delete().where(table.c.user_id == user_id)).rowcount or 0
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.connect() as c:
+                c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         return n
 
     # -- helpers -------------------------------------------------------------------------

@@ -256,3 +256,15 @@ def test_sqlite_killed_mid_write_keeps_every_committed_row(tmp_path):
         assert row["answer"] == f"{i} " * 300 and row["question"] == "q" * 500
     store.add_feedback(rating=1, trace_id="after")
     assert store.feedback_rows()[-1]["trace_id"] == "after"
+
+
+def test_forget_removes_anonymous_feedback_on_the_users_answers(tmp_path):
+    store = StateStore.open(f"sqlite:///{tmp_path}/forget.db")
+    store.save_trace("t-mine", "ana", {"question": "q"})
+    store.save_trace("t-other", "bob", {"question": "q"})
+    store.add_feedback(rating=-1, trace_id="t-mine", comment="ana@example.org says wrong")
+    store.add_feedback(rating=1, trace_id="t-other")
+    store.forget_user("ana")
+    assert [r["trace_id"] for r in store.feedback_rows()] == ["t-other"]
+    wal = tmp_path / "forget.db-wal"
+    assert not wal.exists() or b"ana@example.org" not in wal.read_bytes()
