@@ -311,11 +311,8 @@ class CareerBot:
         return first + rest[: k - len(first)]
 
     def _role_hit(self, role: Role) -> Hit | None:
-        got = self.retriever.index.collection.get(ids=[role.doc_id],
-                                                  include=["documents", "metadatas"])
-        if not got["ids"]:
-            return None
-        return Hit(got["ids"][0], got["documents"][0], dict(got["metadatas"][0]))
+        hits = self.retriever.fetch([role.doc_id])
+        return hits[0] if hits else None
 
     def _skill_gap(self, text: str, role: Role) -> list[str]:
         """Skills of ``role`` a pasted CV does not mention, in the role's learning order."""

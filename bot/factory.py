@@ -22,7 +22,7 @@ from bot.state import StateStore
 from corpus.loader import load_corpus
 from index.build import BuildReport, build_index, write_lock
 from index.embedder import Encoder, build_encoder, export_onnx, onnx_ready
-from index.reader import open_index
+from index.reader import OpenIndex, open_index
 from index.store import IndexMissingError, ManifestStore, make_client
 
 log = logging.getLogger(__name__)
@@ -102,9 +102,20 @@ def build_bot(settings: Settings, *, encoder: Encoder | None = None,
     if store is None and keep_state:
         store = make_store(settings)
     return CareerBot(
-        corpus=corpus, retriever=HybridRetriever(opened, encoder),
+        corpus=corpus, retriever=HybridRetriever(
+            opened, encoder, refresh=lambda current: _newer_index(
+                client, manifests, settings, current)),
         detector=StageDetector(corpus.stages, stage_vecs, labels),
         guard=ScopeGuard(stage_vecs, off_vecs),
         generator=generator or build_generator(settings), store=store,
         max_input_chars=settings.max_input_chars, top_k=settings.top_k,
         retrieval_mode=retrieval_mode, use_filters=use_filters)
+
+
+def _newer_index(client: Any, manifests: ManifestStore, settings: Settings,
+                 current: str) -> OpenIndex | None:
+    """The index the manifest points at now, if it is not ``current``."""
+    manifest = manifests.read()
+    if manifest is None or manifest.collection == current:
+        return None
+    return open_index(client, manifests, settings.data_dir)

@@ -6,8 +6,11 @@ and the same test applied in Python to BM25 hits, so both halves see the same ca
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 
@@ -15,6 +18,7 @@ from index.embedder import Encoder
 from index.reader import OpenIndex
 
 Mode = Literal["hybrid", "dense", "bm25"]
+T = TypeVar("T")
 RRF_K = 60
 
 
@@ -108,22 +112,64 @@ def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
 
 
 class HybridRetriever:
-    """Dense + BM25 retrieval over an open index."""
+    """Dense + BM25 retrieval over an open index.
 
-    def __init__(self, index: OpenIndex, encoder: Encoder):
+    ``refresh(current_collection)`` returns a newer :class:`OpenIndex` when the manifest has
+    moved on (another process re-indexed), else None. It is consulted every
+    ``check_every_s`` seconds and at once when the open collection has disappeared, so long
+    running workers follow re-indexing without a restart.
+    """
+
+    def __init__(self, index: OpenIndex, encoder: Encoder,
+                 refresh: Callable[[str], OpenIndex | None] | None = None,
+                 check_every_s: float = 30.0):
         self.index = index
         self.encoder = encoder
+        self.refresh = refresh
+        self.check_every_s = check_every_s
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+
+    def follow_manifest(self, force: bool = False) -> bool:
+        """Switch to the current index if it changed; True when it did."""
+        if self.refresh is None:
+            return False
+        now = time.monotonic()
+        if not force and now - self._checked < self.check_every_s:
+            return False
+        with self._lock:
+            self._checked = now
+            newer = self.refresh(self.index.manifest.collection)
+            if newer is None:
+                return False
+            self.index = newer
+            return True
+
+    def _call(self, fn: Callable[[OpenIndex], T]) -> T:
+        """Run ``fn`` on the open index; once more on the current one if it vanished."""
+        self.follow_manifest()
+        try:
+            return fn(self.index)
+        except Exception:
+            if not self.follow_manifest(force=True):
+                raise
+            return fn(self.index)
 
     def embed(self, text: str) -> np.ndarray:
         return self.encoder.encode([text])[0]
 
     def dense(self, qvec: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
-        n = self.index.collection.count()
-        if n == 0:
+        def query(index: OpenIndex) -> dict[str, Any] | None:
+            n = index.collection.count()
+            if n == 0:
+                return None
+            return index.collection.query(
+                query_embeddings=[qvec.tolist()], n_results=min(k, n), where=where,
+                include=["documents", "metadatas", "distances"])
+
+        res = self._call(query)
+        if res is None:
             return []
-        res = self.index.collection.query(
-            query_embeddings=[qvec.tolist()], n_results=min(k, n), where=where,
-            include=["documents", "metadatas", "distances"])
         hits = []
         for rank, (cid, doc, meta, dist) in enumerate(zip(
                 res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
@@ -132,11 +178,14 @@ class HybridRetriever:
         return hits
 
     def keyword(self, query: str, k: int, where: dict[str, Any] | None) -> list[Hit]:
-        ranked = self.index.bm25.search(query, k=k * 4 if where else k)
-        if not ranked:
-            return []
-        got = self.index.collection.get(ids=[cid for cid, _ in ranked],
-                                        include=["documents", "metadatas"])
+        def lookup(index: OpenIndex) -> tuple[list[tuple[str, float]], dict[str, Any]]:
+            ranked = index.bm25.search(query, k=k * 4 if where else k)
+            if not ranked:
+                return [], {"ids": [], "documents": [], "metadatas": []}
+            return ranked, index.collection.get(ids=[cid for cid, _ in ranked],
+                                                include=["documents", "metadatas"])
+
+        ranked, got = self._call(lookup)
         by_id = {cid: (doc, meta) for cid, doc, meta in zip(
             got["ids"], got["documents"], got["metadatas"], strict=False)}
         hits = []
@@ -148,6 +197,13 @@ class HybridRetriever:
             if len(hits) >= k:
                 break
         return hits
+
+    def fetch(self, ids: list[str]) -> list[Hit]:
+        """Chunks by id (e.g. a role's profile), from the current index."""
+        got = self._call(lambda index: index.collection.get(
+            ids=ids, include=["documents", "metadatas"]))
+        return [Hit(cid, doc, dict(meta)) for cid, doc, meta in zip(
+            got["ids"], got["documents"], got["metadatas"], strict=False)]
 
     def search(self, query: str, *, k: int = 8, where: dict[str, Any] | None = None,
                mode: Mode = "hybrid", qvec: np.ndarray | None = None) -> list[Hit]:

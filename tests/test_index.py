@@ -76,3 +76,19 @@ def test_the_write_lock_is_released_after_a_build(settings_factory, small_corpus
     run_index(s)
     with write_lock(s.data_dir):  # a later writer (another process, a rebuild) gets it
         pass
+
+
+def test_a_running_bot_follows_a_reindex_without_restart(settings_factory, small_corpus):
+    from bot.factory import build_bot
+
+    s = settings_factory(corpus_dir=small_corpus)
+    run_index(s)
+    bot = build_bot(s, keep_state=False)
+    old = bot.retriever.index.manifest.collection
+    guide = small_corpus / "guides" / "network-and-job" / "resumes-for-ai-roles.md"
+    guide.write_text(guide.read_text() + "\n## One more tip\n\nKeep a master resume with "
+                     "every project and cut a tailored one-page copy for each application.\n")
+    new = run_index(s).collection  # removes the collection the bot had open
+    assert new != old
+    answer = bot.ask("How do I tailor my resume for each application?")
+    assert answer.sources and bot.retriever.index.manifest.collection == new
