@@ -138,8 +138,10 @@ def build_index(
     removed = sorted(set(old_hashes) - set(new_hashes))
     keep = [c.id for c in chunks if old_hashes.get(c.id) == c.hash]
     if old and reuse and not (added or updated or removed) and old.corpus_hash == chash \
-            and _collection_ok(client, old.collection, len(chunks)) \
-            and bm25_dir(data_dir, old.collection).exists():
+            and _collection_ok(client, old.collection, len(chunks)):
+        if not bm25_dir(data_dir, old.collection).exists():  # e.g. a second data dir
+            BM25Index.build([c.id for c in chunks], [c.text for c in chunks]).save(
+                bm25_dir(data_dir, old.collection))
         # leftovers of killed builds go even when nothing changed
         remove_stale(client, data_dir, prefix, keep_collection=old.collection)
         return BuildReport(collection=old.collection, unchanged=len(chunks),
