@@ -234,6 +234,17 @@ def running(bot: CareerBot, settings: Settings, host: str = "127.0.0.1",
         app.close(verbose=False)
 
 
+def port_in_use(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     import socket
 

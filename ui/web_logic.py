@@ -41,7 +41,6 @@ class TurnView:
 
     messages: list[dict[str, Any]]
     final: bool = False
-    answer: dict[str, Any] | None = None
     sources_md: str = ""
     roadmap_md: str = ""
     answers: list[dict[str, Any]] = field(default_factory=list)
@@ -128,16 +127,18 @@ class WebChat:
                          "answer": final.answer, "trace_id": final.trace_id,
                          "stage": final.stage})
         yield TurnView(messages=msgs, final=True,
-                       answer=final.public() if final else None,
                        sources_md=self.sources_md(final) if final else "",
                        roadmap_md=self.roadmap_md(uid), answers=done,
                        profile=self.stored_form(uid, form))
 
     def _shown(self, message: object) -> str:
-        text = clean_text(message) if isinstance(message, str) else ""
-        if isinstance(message, str) and len(message) > self.settings.max_input_chars:
-            return f"{text[:_SHOWN_CHARS]}… ({len(message):,} characters)"
-        return text or "(empty message)"
+        """The user's message as the chat echoes it: cleaned, and cut short if refused."""
+        if not isinstance(message, str):
+            return "(empty message)"
+        if len(message) > self.settings.max_input_chars:
+            head = clean_text(message[: _SHOWN_CHARS * 2])[:_SHOWN_CHARS]
+            return f"{head}… ({len(message):,} characters)"
+        return clean_text(message) or "(empty message)"
 
     # -- profile ---------------------------------------------------------------------------
     @staticmethod

@@ -28,10 +28,11 @@ QUESTIONS = (
 )
 
 
-def _client(url: str) -> Any:
+def _client(url: str, timeout_s: float) -> Any:
     from gradio_client import Client
 
-    return Client(url, verbose=False, analytics_enabled=False, download_files=False)
+    return Client(url, verbose=False, analytics_enabled=False, download_files=False,
+                  httpx_kwargs={"timeout": timeout_s})
 
 
 def _one(client: Any, question: str) -> tuple[str, float, str]:
@@ -55,9 +56,12 @@ def _one(client: Any, question: str) -> tuple[str, float, str]:
     return "answered", took, ""
 
 
-def web_load(url: str, concurrency: int, n: int,
-             questions: tuple[str, ...] = QUESTIONS) -> dict[str, Any]:
+def web_load(url: str, concurrency: int, n: int, questions: tuple[str, ...] = QUESTIONS,
+             timeout_s: float = 60.0) -> dict[str, Any]:
     """Send ``n`` questions over ``concurrency`` concurrent sessions; return counts and rates.
+
+    ``timeout_s`` bounds each HTTP call (gradio_client's own default is 5 s, shorter than a
+    person waits in a busy queue); a call that still times out counts as an error.
 
     Keys: concurrency, n, answered, busy, rate_limited, errors, seconds, answers_per_s,
     p50_ms and p95_ms (latency of answered requests), error_samples (up to 3 messages).
@@ -65,7 +69,7 @@ def web_load(url: str, concurrency: int, n: int,
     if concurrency < 1 or n < 1:
         raise ValueError("concurrency and n must be at least 1")
     with ThreadPoolExecutor(max_workers=min(concurrency, 16)) as pool:
-        clients = list(pool.map(lambda _: _client(url), range(concurrency)))
+        clients = list(pool.map(lambda _: _client(url, timeout_s), range(concurrency)))
     start = threading.Barrier(concurrency)
     shares = [list(range(i, n, concurrency)) for i in range(concurrency)]
 

@@ -18,11 +18,14 @@ from bot.cli.talk_cmds import ensure_index
 def web_cmd(host: str, port: int) -> None:
     """The Gradio chat app (streams answers; API endpoint /ask)."""
     from bot.factory import build_bot, offline_env
+    from ui.web import launch, port_in_use
 
+    if port_in_use(host, port):
+        raise RuntimeError(f"port {port} on {host} is in use or not allowed: "
+                           "pick another with --port")
     offline_env()
     s = settings()
     ensure_index(s)
-    from ui.web import launch
 
     bot = build_bot(s)
     click.echo("starting the web app...", err=True)
