@@ -29,7 +29,18 @@ _STOP = frozenset(
 # Sentences addressed to an assistant rather than to a learner are data we do not repeat.
 _ADDRESSED_TO_BOT = re.compile(
     r"\b(assistant|chatbot|language model|ai model|the bot|you must (say|reply|respond|output)|"
-    r"(reply|respond|answer) (only )?with|print the|output the|canary)\b", re.I)
+    r"(reply|respond|answer) (only )?with|print the|output the|canary)\b"
+    # notes to "any AI reading this", orders about "your answer", codes to repeat, and
+    # markup that would fetch or run something when an answer is rendered
+    r"|\b(any|an|the|all|every) (ai|llms?|models?|bots?|chatbots?|assistants?|agents?)\b.{0,20}"
+    r"\b(reading|summari[sz]ing|processing|parsing|answering)\b"
+    r"|\bif you are (an? )?(ai|llm|language model|bot|chatbot|assistant|model)\b"
+    r"|\b(every|each|all|any) (answer|reply|response|output)s? you\b"
+    r"|\b(end|start|beginning|top|bottom) of (your|every|each) (answer|reply|response|output)\b"
+    r"|\b(include|insert|append|add|paste|mention|put|say|print|output)\b.{0,30}\b(code|phrase|"
+    r"password|token|string|words)\b.{0,60}\b(answers?|reply|replies|responses?|output)\b"
+    r"|\b(verification|secret|magic|pass) ?(code|phrase|word)\b"
+    r"|!\[[^\]]*\]\(|<\s*/?\s*(img|script|iframe|style|object|embed)\b|<!--", re.I)
 _ACTION = re.compile(
     r"^(start|pick|choose|build|write|read|learn|practise|practice|use|try|focus|spend|keep|"
     r"make|ask|join|apply|contribute|publish|share|prepare|review|set|plan|add|aim|begin|"
