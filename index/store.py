@@ -75,8 +75,14 @@ def make_client(data_dir: Path, chroma_url: str | None = None) -> Any:
             raise ChromaUnavailableError(
                 f"Chroma server at {chroma_url} is not reachable ({type(exc).__name__}); "
                 "start it with `chroma run` or unset CAREERBOT_CHROMA_URL") from None
-    (data_dir / "chroma").mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=chroma_settings())
+    path = data_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings())
+    except Exception as exc:  # a damaged store: chromadb raises InternalError and friends
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise IndexMissingError(f"the index store {path} is unreadable ({reason}): delete that "
+                                "folder and run `careerbot index`") from None
 
 
 class ManifestStore:
@@ -105,7 +111,7 @@ class ManifestStore:
             if not self._file.exists():
                 return None
             return Manifest.from_json(self._file.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, TypeError, KeyError) as exc:
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise IndexMissingError(
                 f"index manifest is corrupt ({exc}): run `careerbot index --rebuild`") from None
 
