@@ -36,6 +36,9 @@ _CV_HINT = re.compile(r"\b(experience|skills|worked|resume|résumé|cv|education
                       r"proficient|years)\b", re.I)
 
 
+_GUIDES_AND_ROLES = {"kind": {"$in": ["guide", "role"]}}
+
+
 class Source(BaseModel):
     id: str
     title: str
@@ -168,12 +171,12 @@ class CareerBot:
 
     def _retrieve(self, turn: Turn) -> Turn:
         qvec = self.retriever.embed(turn.query)
-        passages = self.retriever.search(turn.query, k=8, where={"kind": {"$in": [
-            "guide", "role"]}}, qvec=qvec, mode=self.retrieval_mode)
+        passages = self.retriever.search(turn.query, k=8, where=_GUIDES_AND_ROLES, qvec=qvec,
+                                         mode=self.retrieval_mode)
         top_sim = max((h.dense_sim or 0.0 for h in passages), default=0.0)
         if self.retrieval_mode == "bm25":  # the scope guard still needs a dense signal
             top_sim = max((h.dense_sim or 0.0 for h in self.retriever.dense(
-                qvec, 1, {"kind": {"$in": ["guide", "role"]}})), default=0.0)
+                qvec, 1, _GUIDES_AND_ROLES)), default=0.0)
         decision = self.guard.decide(turn.question, qvec, top_sim,
                                      in_conversation=bool(turn.history)
                                      or not turn.profile.is_empty())
@@ -183,9 +186,12 @@ class CareerBot:
         if decision.declined:
             turn.early = Answer(answer=decision.reply, declined=True)
             return turn
-        evidence = [(h.stage, h.score * 60) for h in passages[:6]]
         # a follow-up's own words say where it goes; the conversation only breaks ties
         stage_vec = self.retriever.embed(turn.question) if turn.follow_up else qvec
+        voters = self.retriever.search(turn.question, k=6, where=_GUIDES_AND_ROLES,
+                                       qvec=stage_vec, mode=self.retrieval_mode) \
+            if turn.follow_up else passages
+        evidence = [(h.stage, h.score * 60) for h in voters[:6]]
         turn.stage = self.detector.detect(turn.question, stage_vec, evidence,
                                           previous=turn.previous_stage,
                                           follow_up=turn.follow_up)
