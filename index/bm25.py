@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+
+def _bm25s() -> Any:
+    """bm25s, with the DEBUG level it sets on its own logger undone (it printed every build)."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 def _stemmer() -> Any:
@@ -17,7 +26,7 @@ def _stemmer() -> Any:
 
 
 def tokenize(texts: list[str], stemmer: Any = None) -> Any:
-    import bm25s
+    bm25s = _bm25s()
 
     return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer or _stemmer(),
                           show_progress=False, return_ids=True)
@@ -33,7 +42,7 @@ class BM25Index:
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str]) -> BM25Index:
-        import bm25s
+        bm25s = _bm25s()
 
         retriever = bm25s.BM25()
         retriever.index(tokenize(texts), show_progress=False)
@@ -51,13 +60,13 @@ class BM25Index:
 
     @classmethod
     def load(cls, path: Path) -> BM25Index:
-        import bm25s
+        bm25s = _bm25s()
 
         ids = json.loads((path / "ids.json").read_text())
         return cls(bm25s.BM25.load(str(path)), ids)
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        import bm25s
+        import bm25s  # already quieted by load/build
 
         if not self.ids:
             return []

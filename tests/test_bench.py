@@ -87,9 +87,11 @@ def test_a_tiny_bench_run_has_the_documented_shape(tmp_path, onnx_export):
     assert set(ix["by_encoder"]) == {"onnx-fp32", "onnx-int8"}
     assert ix["reindex_one_doc_s"] > 0 and 1 <= ix["reindex_embedded_chunks"] <= 3
     assert q["n"] == 12
+    assert set(q["by_encoder"]) == {"onnx-fp32", "onnx-int8", "sentence-transformers"}
     for name, row in q["by_encoder"].items():
         assert 0 < row["embed_p50_ms"] <= row["embed_p95_ms"], name
-        assert 0 < row["retrieval_p50_ms"] <= row["retrieval_p95_ms"], name
+        if name != "sentence-transformers":  # no index was built with it in this run
+            assert 0 < row["retrieval_p50_ms"] <= row["retrieval_p95_ms"], name
     assert 0 < q["answer_p50_ms"] <= q["answer_p95_ms"]
     assert q["baseline_similarity_search_p95_ms"] > 0
     assert result["cold_start_s"] == result["cold_start"]["onnx"]["median_s"] > 0

@@ -36,38 +36,37 @@ def render_table(r: dict[str, Any]) -> str:
                  f"({ix.get('reindex_embedded_chunks')} chunks embedded)")
     if r.get("onnx_export_s") is not None:
         lines.append(f"  ONNX export (once)                 {_fmt(r['onnx_export_s'])} s")
-    lines += ["", f"query ({q['n']} questions)          p50 ms    p95 ms"]
-    for name, row in q.get("by_encoder", {}).items():
-        lines.append(f"  embed      {name:<22}{row['embed_p50_ms']:>8.2f}  "
-                     f"{row['embed_p95_ms']:>8.2f}")
-    for name, row in q.get("by_encoder", {}).items():
-        lines.append(f"  retrieval  {name:<22}{row['retrieval_p50_ms']:>8.2f}  "
-                     f"{row['retrieval_p95_ms']:>8.2f}")
-    if q.get("answer_p50_ms") is not None:
-        lines.append(f"  full answer (embedded generator)  {q['answer_p50_ms']:>8.2f}  "
-                     f"{q['answer_p95_ms']:>8.2f}")
-    lines.append(f"  {'baseline: LangChain similarity_search':<34}"
-                 f"{q['baseline_similarity_search_p50_ms']:>8.2f}  "
-                 f"{q['baseline_similarity_search_p95_ms']:>8.2f}")
+    lines += ["", f"{'query (' + str(q['n']) + ' questions)':<40}{'p50 ms':>9}{'p95 ms':>9}"]
+    rows = [(f"embed, {n}", r["embed_p50_ms"], r["embed_p95_ms"])
+            for n, r in q.get("by_encoder", {}).items()]
+    rows += [(f"retrieval, {n}", r["retrieval_p50_ms"], r["retrieval_p95_ms"])
+             for n, r in q.get("by_encoder", {}).items() if "retrieval_p50_ms" in r]
+    rows.append(("full answer (embedded generator)", q.get("answer_p50_ms"),
+                 q.get("answer_p95_ms")))
+    rows.append(("baseline: LangChain similarity_search", q.get(
+        "baseline_similarity_search_p50_ms"), q["baseline_similarity_search_p95_ms"]))
+    lines += [f"  {label:<38}{_fmt(p50):>9}{_fmt(p95):>9}" for label, p50, p95 in rows]
     lines += ["", "cold start (process start to first `ask --json` answer)"]
     for path, row in r.get("cold_start", {}).items():
         runs = ", ".join(f"{x:.2f}" for x in row["runs_s"])
         lines.append(f"  {path:<24}median {row['median_s']:.2f} s  (runs: {runs})")
     if r.get("scale"):
-        lines += ["", "scale      chunks  backend    retrieval p50/p95 ms  peak RSS MB  build s"]
+        lines += ["", f"{'scale':<10}{'chunks':>9}  {'backend':<10}{'p50 ms':>8}{'p95 ms':>8}"
+                      f"{'peak RSS MB':>13}{'build s':>9}"]
         for row in r["scale"]:
             rss = _fmt(row["peak_rss_mb"])
-            if row.get("server_peak_rss_mb") is not None:
-                rss += f" (+server {_fmt(row['server_peak_rss_mb'])})"
-            lines.append(f"  {row['chunks']:>12,}  {row['backend']:<9}  "
-                         f"{row['retrieval_p50_ms']:>8.2f} / {row['retrieval_p95_ms']:<8.2f}"
-                         f"  {rss:<11}  {_fmt(row.get('build_s'))}")
+            server = row.get("server_peak_rss_mb")
+            lines.append(f"{'':<10}{row['chunks']:>9,}  {row['backend']:<10}"
+                         f"{row['retrieval_p50_ms']:>8.2f}{row['retrieval_p95_ms']:>8.2f}"
+                         f"{rss:>13}{_fmt(row.get('build_s')):>9}"
+                         + (f"  (server process: {_fmt(server)} MB)" if server else ""))
     if r.get("web"):
-        lines += ["", "web        sessions  answers/s  errors  busy  p95 ms"]
+        lines += ["", f"{'web':<10}{'sessions':>9}{'answers/s':>11}{'errors':>8}{'busy':>6}"
+                      f"{'p95 ms':>10}"]
         for row in r["web"]:
-            lines.append(f"  {row['concurrency']:>14}  {row['answers_per_s']:>9.2f}  "
-                         f"{row['errors']:>6}  {row.get('busy', 0):>4}  "
-                         f"{_fmt(row.get('p95_ms'))}")
+            lines.append(f"{'':<10}{row['concurrency']:>9}{row['answers_per_s']:>11.2f}"
+                         f"{row['errors']:>8}{row.get('busy', 0):>6}"
+                         f"{_fmt(row.get('p95_ms')):>10}")
     for note in r.get("notes", []):
         lines.append(f"note: {note}")
     lines.append(f"\nbench took {r.get('bench_s')} s")
@@ -81,10 +80,15 @@ def render_table(r: dict[str, Any]) -> str:
 def bench_cmd(quick: bool, json_out: Path | None) -> None:
     """Measure index, query, cold-start, scale and web figures (prints a table)."""
     from evals.bench import Bench, BenchConfig
+    from index.embedder import onnx_export_dir, onnx_ready
     from ui.webload import web_load
 
-    corpus = settings().corpus_dir
-    cfg = BenchConfig.quick(corpus) if quick else BenchConfig.full(corpus)
+    s = settings()
+    if quick:
+        export = onnx_export_dir(s.data_dir) if onnx_ready(s.data_dir) else None
+        cfg = BenchConfig.quick(s.corpus_dir, export)
+    else:
+        cfg = BenchConfig.full(s.corpus_dir)
     result = Bench(cfg, web_load=web_load, say=lambda m: click.echo(m, err=True)).run()
     if json_out:
         json_out.parent.mkdir(parents=True, exist_ok=True)
