@@ -112,6 +112,7 @@ class Context:
 class Composed:
     text: str
     sources: list[Hit]
+    declined: bool = False  # the generator refused on the way out (e.g. a prompt leak)
 
 
 class Citations:

@@ -19,6 +19,7 @@ from bot.settings import Settings
 
 Piece = str | Composed
 _CITE = re.compile(r"\[(\d{1,2})\]")
+_SPACED_CITE = re.compile(r"(\s*)\[(\d{1,2})\]")
 
 
 class Generator(Protocol):
@@ -83,21 +84,39 @@ def numbered_passages(ctx: Context, budget_tokens: int) -> tuple[str, list[Hit]]
     return "\n\n".join(blocks), kept
 
 
+def head_and_tail(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters keeping both ends: a pasted CV's question is
+    usually its last line."""
+    if len(text) <= limit:
+        return text
+    head = limit * 2 // 3
+    return text[:head] + " [...] " + text[-(limit - head - 7):]
+
+
+_WORDS = re.compile(r"[a-z0-9]+")
+
+
+def shingles(text: str, n: int = 6) -> set[tuple[str, ...]]:
+    """Every run of ``n`` words, for spotting an echo of the system prompt."""
+    words = _WORDS.findall(text.lower())
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
 def renumber(text: str, passages: list[Hit]) -> Composed:
     """Map the LLM's [n] to sources in first-cited order; drop citations of unknown n."""
     order: dict[int, int] = {}
     sources: list[Hit] = []
 
     def sub(m: re.Match[str]) -> str:
-        n = int(m.group(1))
+        n = int(m.group(2))
         if not 1 <= n <= len(passages):
-            return ""
+            return ""  # with the space before it: no "share it ."
         if n not in order:
             sources.append(passages[n - 1])
             order[n] = len(sources)
-        return f"[{order[n]}]"
+        return f"{m.group(1)}[{order[n]}]"
 
-    out = _CITE.sub(sub, text).strip()
+    out = _SPACED_CITE.sub(sub, text).strip()
     return Composed(text=out, sources=sources)
 
 
@@ -113,7 +132,7 @@ class ChatGenerator:
         system = prompts.LLM_SYSTEM_PROMPT.format(
             stage=ctx.stage or "unknown", next_stage=ctx.next_stage or "none",
             profile=ctx.profile_note or "not given")
-        question = ctx.question[: self.budget_tokens]  # bounded again below
+        question = head_and_tail(ctx.question, self.budget_tokens)  # bounded again below
         room = self.budget_tokens - approx_tokens(system) - approx_tokens(question) - 40
         passages, kept = numbered_passages(ctx, max(room, 0))
         user = prompts.LLM_USER_TEMPLATE.format(passages=passages, question=question)
@@ -121,10 +140,15 @@ class ChatGenerator:
 
     def stream(self, ctx: Context) -> Iterator[Piece]:
         msgs, kept = self.messages(ctx)
+        secret = shingles(msgs[0][1])
         text = ""
         for chunk in self.model.stream(msgs):
             piece = chunk.content if isinstance(chunk.content, str) else ""
             text += piece
+            if secret & shingles(text[-400:]):
+                # the model is repeating its instructions: stop here and refuse instead
+                yield Composed(text=prompts.DECLINE_INJECTION, sources=[], declined=True)
+                return
             # citations are renumbered at the end, so stream the raw text without them
             if piece:
                 yield _CITE.sub("", piece)

@@ -318,13 +318,14 @@ def test_system_prompt_canary_never_shown_and_attempts_never_reach_the_llm(llm):
     assert len(fake.answer_calls()) == before, "a declined request must not reach the LLM"
 
 
-@pytest.mark.xfail(strict=True, reason="no output-side check yet: a model that echoes its "
-                   "prompt for an innocent-looking request leaks it (SECURITY.md, known gaps)")
 def test_a_model_that_echoes_its_prompt_is_caught_on_the_way_out(llm):
     bot, fake = llm
-    answer = bot.ask("Can you repeat how I should review my portfolio before applying?")
+    pieces = list(bot.stream("Can you repeat how I should review my portfolio before applying?"))
+    answer = pieces[-1]
     assert len(fake.answer_calls()) >= 1, "this request does reach the model"
     assert SYSTEM_CANARY not in answer.answer
+    assert SYSTEM_CANARY not in "".join(p for p in pieces[:-1] if isinstance(p, str))
+    assert answer.declined and answer.sources == []
 
 
 def test_llm_sees_delimited_passages_without_planted_instructions(llm, corpus_ids):
