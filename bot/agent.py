@@ -246,6 +246,9 @@ class CareerBot:
                 else:
                     yield piece
             assert composed is not None
+            if composed.declined:
+                yield self._finish(turn, Answer(answer=composed.text, declined=True))
+                continue
             note = due_review_note(self.store, turn.user_id)  # the plan's review date passed
             if note:
                 yield f"\n\n{note}"
