@@ -28,8 +28,8 @@ _STOP = frozenset(
     "best good way ways start starting".split())
 # Sentences addressed to an assistant rather than to a learner are data we do not repeat.
 _ADDRESSED_TO_BOT = re.compile(
-    r"\b(assistant|chatbot|language model|ai model|the bot|you must (say|reply|respond|output)|"
-    r"(reply|respond|answer) (only )?with|print the|output the|canary)\b"
+    r"\b(you must (say|reply|respond|output)|(reply|respond|answer) (only )?with|print the|"
+    r"output the|canary)\b"
     # notes to "any AI reading this", orders about "your answer", codes to repeat, and
     # markup that would fetch or run something when an answer is rendered
     r"|\b(any|an|the|all|every) (ai|llms?|models?|bots?|chatbots?|assistants?|agents?)\b.{0,20}"
