@@ -16,10 +16,8 @@ import platform
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -30,12 +28,16 @@ import numpy as np
 
 from evals.bench_scale import (
     bench_settings,
+    careerbot_cmd,
+    child_env,
     chroma_server,
+    cold_start,
     free_port,
     percentiles,
     process_peak_rss_mb,
     run_child,
     save_base,
+    wait_http,
 )
 
 ENCODERS: dict[str, dict[str, str]] = {
@@ -305,7 +307,7 @@ class Bench:
             return []
         s = self.settings(MAIN)
         port = free_port()
-        env = _child_env(s.data_dir, s.corpus_dir, "auto")
+        env = child_env(s.data_dir, s.corpus_dir, "auto")
         env["CAREERBOT_WEB_QUEUE_SIZE"] = str(max(64, 2 * max(self.cfg.web_concurrency)))
         log = (self.work / "web.log").open("wb")
         proc = subprocess.Popen([*careerbot_cmd(), "web", "--port", str(port)], env=env,
@@ -313,7 +315,7 @@ class Bench:
         url = f"http://127.0.0.1:{port}/"
         rows = []
         try:
-            _wait_http(url, proc, 120)
+            wait_http(url, proc, 120)
             for c in self.cfg.web_concurrency:
                 self.say(f"web: {c} concurrent sessions...")
                 got = self.web_load(url, c, c * self.cfg.web_per_session)
@@ -370,45 +372,3 @@ def _edit_one_guide(corpus: Path) -> None:
     guide = sorted((corpus / "guides").rglob("*.md"))[0]
     guide.write_text(guide.read_text(encoding="utf-8").rstrip() + "\n\nOne more practical "
                      "tip: write down what you learned each week.\n", encoding="utf-8")
-
-
-def careerbot_cmd() -> list[str]:
-    script = Path(sys.executable).parent / "careerbot"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
-
-
-def _child_env(data_dir: Path, corpus_dir: Path, encoder: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERBOT_")}
-    env.update(CAREERBOT_DATA_DIR=str(data_dir), CAREERBOT_CORPUS_DIR=str(corpus_dir),
-               CAREERBOT_ENCODER=encoder, CAREERBOT_COLLECTION_PREFIX="bench",
-               CAREERBOT_LLM="none", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               ANONYMIZED_TELEMETRY="False", GRADIO_ANALYTICS_ENABLED="False")
-    return env
-
-
-def cold_start(data_dir: Path, corpus_dir: Path, encoder: str, question: str) -> float:
-    """Seconds from process start to the first ``careerbot ask --json`` answer on stdout."""
-    env = _child_env(data_dir, corpus_dir, encoder)
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([*careerbot_cmd(), "ask", "--json", question], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    took = time.perf_counter() - t0
-    _, err = proc.communicate(timeout=120)
-    if proc.returncode != 0 or "answer" not in json.loads(line or "{}"):
-        raise RuntimeError(f"cold start run failed: {err.strip()[-300:]}")
-    return took
-
-
-def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("the web app exited before it was ready")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the web app did not answer at {url} within {timeout:.0f} s")

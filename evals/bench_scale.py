@@ -1,8 +1,9 @@
-"""Scale benchmark parts: a synthetic index of N chunks, a Chroma server, a query probe.
+"""Benchmark parts that run in other processes: scale builds and probes, servers, cold starts.
 
-Each build and each probe runs in its own fresh process (``python -m evals.bench_scale``), so
-peak RSS is that of one careerbot reader at that size and no two processes write one embedded
-Chroma directory. The probe answers with one JSON line on stdout.
+Each synthetic build and each probe runs in its own fresh process
+(``python -m evals.bench_scale``), so peak RSS is that of one careerbot reader at that size and
+no two processes write one embedded Chroma directory; the probe answers with one JSON line on
+stdout. Cold starts and the web app are real ``careerbot`` processes.
 """
 
 from __future__ import annotations
@@ -191,6 +192,49 @@ def process_peak_rss_mb(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+# -- careerbot processes -----------------------------------------------------------------------
+def careerbot_cmd() -> list[str]:
+    script = Path(sys.executable).parent / "careerbot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def child_env(data_dir: Path, corpus_dir: Path, encoder: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERBOT_")}
+    env.update(CAREERBOT_DATA_DIR=str(data_dir), CAREERBOT_CORPUS_DIR=str(corpus_dir),
+               CAREERBOT_ENCODER=encoder, CAREERBOT_COLLECTION_PREFIX="bench",
+               CAREERBOT_LLM="none", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               ANONYMIZED_TELEMETRY="False", GRADIO_ANALYTICS_ENABLED="False")
+    return env
+
+
+def cold_start(data_dir: Path, corpus_dir: Path, encoder: str, question: str) -> float:
+    """Seconds from process start to the first ``careerbot ask --json`` answer on stdout."""
+    env = child_env(data_dir, corpus_dir, encoder)
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([*careerbot_cmd(), "ask", "--json", question], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    took = time.perf_counter() - t0
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode != 0 or "answer" not in json.loads(line or "{}"):
+        raise RuntimeError(f"cold start run failed: {err.strip()[-300:]}")
+    return took
+
+
+def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("the web app exited before it was ready")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the web app did not answer at {url} within {timeout:.0f} s")
 
 
 # -- subprocess entry points --------------------------------------------------------------------

@@ -148,7 +148,8 @@ def build_index(
                            seconds=time.perf_counter() - started)
 
     vectors = _existing_vectors(client, old, keep) if reuse else {}
-    to_embed = [c for c in chunks if c.id not in vectors]
+    # longest first, as sentence-transformers orders one call: similar lengths pad little
+    to_embed = sorted((c for c in chunks if c.id not in vectors), key=lambda c: -len(c.text))
     phase("embedding", len(to_embed))
     if to_embed:
         encoder = encoder_factory()
