@@ -99,7 +99,7 @@ RETRIEVAL_SMOKE = {
     "network-and-job": ["How do I ask for a referral?",
                         "How do I prepare for an ML system design interview?"],
     "future-proof": ["How do I keep up with new AI research without burning out?",
-                     "How often should I review my learning plan?"],
+                     "How often should I revise my career roadmap as the field changes?"],
 }
 
 

@@ -118,12 +118,15 @@ def test_overload_is_answered_or_cleanly_refused(
 
 
 @pytest.mark.slow
-def test_careerbot_web_command_serves_the_api(full_settings: Settings, tmp_path: Path) -> None:
+def test_careerbot_web_command_serves_the_api_and_survives_500_at_once(
+        full_settings: Settings, tmp_path: Path) -> None:
     from ui.web import free_port
+    from ui.webload import web_load
 
     port = free_port()
     env = {**os.environ, "CAREERBOT_DATA_DIR": str(full_settings.data_dir),
-           "CAREERBOT_DB_URL": f"sqlite:///{tmp_path / 'state.db'}"}
+           "CAREERBOT_DB_URL": f"sqlite:///{tmp_path / 'state.db'}",
+           "CAREERBOT_WEB_CONCURRENCY": "2", "CAREERBOT_WEB_QUEUE_SIZE": "16"}
     exe = Path(sys.executable).parent / "careerbot"
     subprocess.run([exe, "db", "upgrade"], env=env, check=True, capture_output=True)
     proc = subprocess.Popen([exe, "web", "--port", str(port)], env=env, text=True,
@@ -138,6 +141,22 @@ def test_careerbot_web_command_serves_the_api(full_settings: Settings, tmp_path:
         assert f"http://127.0.0.1:{port}/" in line
         out = ask(client(f"http://127.0.0.1:{port}/"), "What does an ML engineer do?")
         assert out["sources"] and not out["declined"]
+        rss_before = _rss_mb(proc.pid)
+        burst = web_load(f"http://127.0.0.1:{port}/", concurrency=500, n=500)
+        assert burst["errors"] == 0, burst["error_samples"]  # no 5xx, no timeouts
+        assert burst["answered"] + burst["busy"] == 500 and burst["answered"] >= 1
+        assert _rss_mb(proc.pid) - rss_before < 300, "server memory stays bounded"
+        again = ask(client(f"http://127.0.0.1:{port}/"), "How do I start a career in AI?")
+        assert again["sources"]
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        _, stderr = proc.communicate(timeout=20)
+    assert "Traceback" not in stderr
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
