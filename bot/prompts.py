@@ -267,3 +267,33 @@ PLAN_REVIEW_DUE = (
     "re-take the self-assessment and regenerate your plan so it fits where you are now."
 )
 ASSESS_SAVED = "Saved: your roadmap now starts at {stage} ({name})."
+
+# The web app's "Assess me" and "My plan" tabs (ui/web_plan.py).
+WEB_ASSESS_MISSING = "The self-assessment is not available: the corpus has no assessment.yaml."
+WEB_ASSESS_UNANSWERED = "Please answer {n} more question(s) first:\n{questions}"
+WEB_ASSESS_RESULT = (
+    "### Your stage: {stage} (`{slug}`)\n{explanation}\n\n**Next step:** {action}\n\n"
+    "Your roadmap is saved. Build your week-by-week plan in **My plan**."
+)
+WEB_PLAN_NONE = "No plan yet: press **Build / refresh plan**."
+WEB_PLAN_EMPTY = (
+    "*No plan yet. Take **Assess me** first to start at your stage, set your hours a week in "
+    "the profile on the Chat tab, then press **Build / refresh plan**.*"
+)
+WEB_PLAN_BUILT = (
+    "{status}: {weeks} weeks at {hours} a week from stage {stage}; review by {review}."
+)
+WEB_PLAN_KEPT = "{n} ticked item(s) kept."
+WEB_PLAN_FAILED = "Sorry, the plan could not be built just now. Please try again."
+WEB_PLAN_TICKED = "Saved: {done} of {total} items done."
+WEB_PLAN_STALE = "This plan changed in another window; here is the current one."
+WEB_PLAN_IMPORTED = "Imported: {done} of {total} items done ({changed} changed)."
+WEB_PLAN_IMPORT_UNKNOWN = "{n} item(s) in the file are not in this plan and were skipped."
+WEB_PLAN_IMPORT_BAD = (
+    "That file has no plan checkboxes. Upload a Markdown plan downloaded here, with lines "
+    "like - [x] `res-book-islp` ..."
+)
+WEB_PLAN_HOURS_ASSUMED = (
+    "*{hours} a week assumed: set your hours in the profile on the Chat tab, then rebuild.*"
+)
+WEB_PLAN_FREE_WEEK = "*A free week: catch up, or practise what you learnt.*"

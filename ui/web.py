@@ -1,11 +1,12 @@
-"""The Gradio web app: streamed chat with sources, roadmap, profile, feedback and your data.
+"""The Gradio web app: streamed chat with sources, roadmap, profile, feedback, the "Assess me"
+checklist, a week-by-week plan and your data.
 
 ``build_app(bot, settings)`` lays out the components and wires them to :class:`WebChat`
-(``ui/web_logic.py``), which holds the rules. Besides the chat, the app has the named API
-endpoint ``/ask`` (one string in, the answer object out). Offline by construction: no share
-link, no analytics, the default theme's fonts are served by the app itself. A bounded queue
-(``web_queue_size``) and one concurrency group for every answer (``web_concurrency``) make
-overload a clean "queue full" refusal instead of server errors.
+(``ui/web_logic.py``) and :class:`WebPlan` (``ui/web_plan.py``), which hold the rules. Besides
+the chat, the app has the named API endpoint ``/ask`` (one string in, the answer object out).
+Offline by construction: no share link, no analytics, the default theme's fonts are served by
+the app itself. A bounded queue (``web_queue_size``) and one concurrency group for every answer
+(``web_concurrency``) make overload a clean "queue full" refusal instead of server errors.
 """
 
 import logging
@@ -16,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 from bot import prompts
 from bot.agent import CareerBot
 from bot.factory import offline_env
+from bot.plan import DEFAULT_WEEKS
 from bot.settings import Settings
 from ui.web_logic import BUDGETS, FORM_KEYS, LEVELS, RESOURCE_KINDS, WebChat
+from ui.web_plan import MAX_WEEKS, PlanView, WebPlan
 
 if TYPE_CHECKING:
     import gradio as gr
@@ -61,6 +64,7 @@ def build_app(bot: CareerBot, settings: Settings) -> "gr.Blocks":
     import gradio as gr
 
     chat = WebChat(bot, settings)
+    plans = WebPlan(bot.corpus, chat.store)
     with gr.Blocks(title="careerbot", analytics_enabled=False) as app:
         messages = gr.State([])
         answers = gr.State([])
@@ -106,6 +110,67 @@ def build_app(bot: CareerBot, settings: Settings) -> "gr.Blocks":
                         formats = gr.CheckboxGroup(list(RESOURCE_KINDS), value=[],
                                                    label="Formats you like")
                         profile_status = gr.Markdown()
+        with gr.Tab("Assess me", elem_id="assess-tab"):
+            gr.Markdown(plans.intro)
+            questions = []
+            for group in plans.groups():
+                gr.Markdown(f"### {group.name}")
+                for q in group.questions:
+                    questions.append(
+                        gr.Slider(1, 5, value=1, step=1, label=q["text"], elem_id=f"q-{q['id']}")
+                        if q["kind"] == "scale" else
+                        gr.Radio(["yes", "no"], value=None, label=q["text"],
+                                 elem_id=f"q-{q['id']}"))
+            assess_btn = gr.Button("See my stage", variant="primary", elem_id="assess-submit",
+                                   visible=bool(questions))
+            assess_out = gr.Markdown(elem_id="assess-result")
+        with gr.Tab("My plan", elem_id="plan-tab"):
+            with gr.Row(equal_height=True):
+                weeks = gr.Slider(1, MAX_WEEKS, value=DEFAULT_WEEKS, step=1, label="Weeks",
+                                  scale=3, elem_id="plan-weeks")
+                build = gr.Button("Build / refresh plan", variant="primary",
+                                  elem_id="plan-build", scale=1)
+            gr.Markdown("Rebuilding starts the plan from today and keeps every ticked item.")
+            plan_status = gr.Markdown(elem_id="plan-status")
+            with gr.Row():
+                dl_md = gr.DownloadButton("Download Markdown", interactive=False,
+                                          elem_id="plan-md", size="sm")
+                dl_ics = gr.DownloadButton("Download calendar (.ics)", interactive=False,
+                                           elem_id="plan-ics", size="sm")
+                upload = gr.UploadButton("Import edited Markdown", elem_id="plan-import",
+                                         file_types=[".md", ".markdown", ".txt"], size="sm")
+            plan_state = gr.State(None)
+            plan_outs = [plan_status, plan_state, dl_md, dl_ics]
+
+            def shown(view: PlanView) -> tuple[Any, ...]:
+                """A plan action's outputs; what did not change is skipped (no redraw)."""
+                def file(path: str | None) -> Any:
+                    return gr.DownloadButton(value=path, interactive=True) if path else \
+                        gr.skip()
+                return (view.status, gr.skip() if view.plan is None else view.plan,
+                        file(view.markdown_file), file(view.ics_file))
+
+            def on_tick(key: str) -> Callable[..., tuple[Any, ...]]:
+                def tick(done: bool, request: gr.Request) -> tuple[Any, ...]:
+                    return shown(plans.tick(_caller(request), key, done))
+                return tick
+
+            @gr.render(inputs=[plan_state], show_progress="hidden")
+            def show_plan(data: dict | None) -> None:
+                gr.Markdown(plans.summary_md(data), elem_id="plan-summary")
+                for section in plans.sections(data):
+                    gr.Markdown(f"#### {section.heading}", elem_classes=["plan-week"])
+                    if section.note:
+                        gr.Markdown(section.note)
+                    for row in section.rows:
+                        with gr.Row(elem_classes=["plan-item"]):
+                            with gr.Column(scale=0, min_width=90):
+                                box = gr.Checkbox(value=row.done, label="done",
+                                                  container=False)
+                            with gr.Column(scale=12):
+                                gr.Markdown(row.details)
+                        box.input(on_tick(row.key), [box], plan_outs,
+                                  api_visibility="private", show_progress="hidden")
         with gr.Tab("Your data"):
             gr.Markdown(PRIVACY)
             with gr.Row():
@@ -116,6 +181,24 @@ def build_app(bot: CareerBot, settings: Settings) -> "gr.Blocks":
                                 elem_id="data-json")
 
         form_fields = [role, level, hours, budget, formats]
+
+        def on_assess(values: dict, request: gr.Request) -> tuple[str, Any]:
+            uid = chat.user_id(_caller(request))
+            text, _ = plans.assess(plans.answer_form([values[q] for q in questions]),
+                                   _caller(request))
+            return text, chat.roadmap_md(uid)
+
+        assess_btn.click(on_assess, set(questions), [assess_out, roadmap],
+                         api_visibility="private")
+
+        def on_build(n: float, request: gr.Request) -> tuple[Any, ...]:
+            return shown(plans.build(_caller(request), n))
+
+        def on_import(path: str | None, request: gr.Request) -> tuple[Any, ...]:
+            return shown(plans.import_markdown(_caller(request), path))
+
+        build.click(on_build, [weeks], plan_outs, api_visibility="private")
+        upload.upload(on_import, [upload], plan_outs, api_visibility="private")
 
         def on_turn(message: str, msgs: list, done: list, role_v: Any, level_v: Any,
                     hours_v: Any, budget_v: Any, formats_v: Any,
@@ -176,13 +259,16 @@ def build_app(bot: CareerBot, settings: Settings) -> "gr.Blocks":
 
         def on_forget(request: gr.Request) -> Any:
             note = chat.forget(_caller(request))
+            plans.forget_files(_caller(request))
+            none = gr.DownloadButton(value=None, interactive=False)
             return (note, None, [], [], [], "*Sources appear here with each answer.*",
-                    chat.roadmap_of({}), "", "", 0, None, [])
+                    chat.roadmap_of({}), "", "", 0, None, [], "", "", None, none, none)
 
         show.click(on_show, None, [data_json, data_status], api_visibility="private")
         forget.click(on_forget, None,
                      [data_status, data_json, chatbot, messages, answers, sources, roadmap,
-                      *form_fields], api_visibility="private")
+                      *form_fields, assess_out, plan_status, plan_state, dl_md, dl_ics],
+                     api_visibility="private")
 
         def ask(question: str, request: gr.Request) -> dict:
             """Answer one career question; returns the answer object as JSON."""
