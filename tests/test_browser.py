@@ -142,7 +142,8 @@ def test_profile_and_examples_are_used_then_show_my_data_and_forget_me(
     shortest = min((q for st in bot.corpus.stages for q in st.examples[:4]), key=len)
     page.get_by_text("Example questions for each stage").click()
     page.get_by_text(shortest, exact=True).first.click()
-    assert page.input_value("#question textarea") == shortest
+    page.wait_for_function("q => document.querySelector('#question textarea').value === q",
+                           arg=shortest, timeout=10_000)
 
     page.get_by_label("Target role").click()
     page.get_by_role("option", name="Data scientist", exact=True).click()
