@@ -26,16 +26,16 @@ def render_table(r: dict[str, Any]) -> str:
              f"Python {m['python']}, torch {m['torch']}, onnxruntime {m['onnxruntime']}, "
              f"chromadb {m['chromadb']}; load average {m['loadavg_start']} -> "
              f"{m.get('loadavg_end')}", ""]
-    lines += [f"index ({ix['chunks']} real chunks)",
-              f"  raw sentence-transformers encode   {_fmt(ix['raw_encode_chunks_per_s'])} "
-              "chunks/s"]
+    lines += [f"{'index (' + str(ix['chunks']) + ' real chunks), chunks/s':<40}{'build':>9}"
+              f"{'raw s-t':>9}{'ratio':>9}"]
     for name, row in ix.get("by_encoder", {}).items():
-        lines.append(f"  build with {name:<24}{_fmt(row['build_chunks_per_s'])} chunks/s  "
-                     f"(ratio {_fmt(row['ratio'])})")
-    lines.append(f"  re-index after one edited doc      {_fmt(ix['reindex_one_doc_s'])} s "
+        lines.append(f"  {'built with ' + name:<38}{_fmt(row['build_chunks_per_s']):>9}"
+                     f"{_fmt(row.get('raw_encode_chunks_per_s')):>9}{_fmt(row['ratio']):>9}")
+    lines.append("  (raw s-t: sentence-transformers encoding the same chunks just before)")
+    lines.append(f"  {'re-index after one edited doc':<38}{_fmt(ix['reindex_one_doc_s'])} s "
                  f"({ix.get('reindex_embedded_chunks')} chunks embedded)")
     if r.get("onnx_export_s") is not None:
-        lines.append(f"  ONNX export (once)                 {_fmt(r['onnx_export_s'])} s")
+        lines.append(f"  {'ONNX export (once)':<38}{_fmt(r['onnx_export_s'])} s")
     lines += ["", f"{'query (' + str(q['n']) + ' questions)':<40}{'p50 ms':>9}{'p95 ms':>9}"]
     rows = [(f"embed, {n}", r["embed_p50_ms"], r["embed_p95_ms"])
             for n, r in q.get("by_encoder", {}).items()]
