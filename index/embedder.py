@@ -89,7 +89,14 @@ class SentenceTransformerEncoder:
 
 
 class OnnxEncoder:
-    """all-MiniLM-L6-v2 on ONNX Runtime: tokenizers + mean pooling + L2 norm, no torch."""
+    """all-MiniLM-L6-v2 on ONNX Runtime: tokenizers + mean pooling + L2 norm, no torch.
+
+    Batches are capped at ``MAX_BATCH``: on CPU, ONNX Runtime runs this model fastest with small
+    batches (measured on 2 cores: 86 passages/s at 4-8 vs 68 at 32 for fp32; int8 159 vs 121),
+    as the activations of a small batch stay in cache. Vectors do not depend on the batching.
+    """
+
+    MAX_BATCH = 8
 
     def __init__(self, export_dir: Path, quantization: str = "fp32", threads: int | None = None):
         import onnxruntime as ort
@@ -113,8 +120,9 @@ class OnnxEncoder:
         texts = list(texts)
         # Sort by length so each batch pads little, as sentence-transformers does.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
+        step = max(1, min(batch_size, self.MAX_BATCH))
+        for start in range(0, len(order), step):
+            idx = order[start:start + step]
             enc = self.tokenizer.encode_batch([texts[i] for i in idx])
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
