@@ -25,6 +25,9 @@ from pydantic import BaseModel, ValidationError
 from corpus.schema import STAGES, Assessment, Corpus, Guide, Resource, Role, StageInfo
 
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent / "data"
+# libyaml's safe loader when present: same result, about 8x faster (corpus load is on every
+# cold start and every index build)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CorpusError(ValueError):
@@ -53,7 +56,7 @@ def _validation_problems(exc: ValidationError, where: str) -> list[str]:
 
 def _read_yaml(path: Path, where: str) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CorpusError([f"{where}: not valid YAML: {str(exc).splitlines()[0]}"]) from None
 
@@ -67,7 +70,7 @@ def _split_front_matter(text: str, where: str) -> tuple[dict[str, Any], str]:
     head = parts[0][3:]
     body = parts[1].lstrip("-").lstrip("\n")
     try:
-        meta = yaml.safe_load(head) or {}
+        meta = yaml.load(head, Loader=_LOADER) or {}
     except yaml.YAMLError as exc:
         raise CorpusError([f"{where}: front matter is not valid YAML: {exc}"]) from None
     if not isinstance(meta, dict):
