@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 import yaml
-from chroma_server import ChromaServer, chroma_server
+from chroma_server import ChromaServer, chroma_server, start_chroma
 from conftest import copy_small_corpus, link_onnx, make_settings
 
+from bot import prompts
 from bot.settings import Settings
 from index.embedder import MODEL_NAME
 
@@ -177,3 +178,30 @@ def test_killed_builds_never_move_the_server_manifest_and_leftovers_go(setup, se
     done = careerbot(s, "index")
     assert done.returncode == 0 and done.stdout.startswith("unchanged"), done.stderr
     assert collections_on(server) == {switched.collection, f"{s.collection_prefix}-manifest"}
+
+
+@pytest.mark.slow
+def test_web_ui_stays_up_when_the_chroma_server_goes_down(setup, tmp_path):
+    """Issue 10: the server dies under a running web app; users get a clear reply, no 5xx."""
+    from webapp import ask, client, served
+
+    from bot.factory import build_bot
+    from bot.state import StateStore
+
+    own = start_chroma(tmp_path / "own-server")
+    s = setup["server"].model_copy(update={"chroma_url": own.url,
+                                           "data_dir": tmp_path / "own-data"})
+    from bot.factory import run_index
+
+    link_onnx(s.data_dir, Path(setup["server"].data_dir / "onnx").resolve())
+    run_index(s, encoder=setup["encoder"])
+    bot = build_bot(s, encoder=setup["encoder"],
+                    store=StateStore.open(f"sqlite:///{tmp_path / 'state.db'}"))
+    with served(bot, s) as url:
+        assert ask(client(url), "How do I write a resume for an AI job?")["sources"]
+        own.stop()
+        down = ask(client(url), "How do I write a resume for an AI job?")
+        assert down["declined"] and down.get("problem") == "error"
+        assert down["answer"] == prompts.ANSWER_FAILED
+        again = ask(client(url), "What is an MLOps engineer?")  # the app itself is still up
+        assert again.get("problem") == "error"
