@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_SEQ_LEN = 256  # sentence-transformers' setting for this model
+DIM = 384
+# Bumped when the export recipe changes, so older exports are redone rather than reused.
+EXPORT_VERSION = 2
 
 
 class Encoder(Protocol):
@@ -91,9 +94,11 @@ class SentenceTransformerEncoder:
 class OnnxEncoder:
     """all-MiniLM-L6-v2 on ONNX Runtime: tokenizers + mean pooling + L2 norm, no torch.
 
-    Batches are capped at ``MAX_BATCH``: on CPU, ONNX Runtime runs this model fastest with small
-    batches (measured on 2 cores: 86 passages/s at 4-8 vs 68 at 32 for fp32; int8 159 vs 121),
-    as the activations of a small batch stay in cache. Vectors do not depend on the batching.
+    Texts are tokenized once, ordered by token count and run in batches of at most
+    ``MAX_BATCH``, each padded only to its own longest text: almost no compute goes to
+    padding. On CPU, ONNX Runtime runs this model fastest with small batches (measured on
+    2 cores, fused model: fp32 120 passages/s at 4-8 vs 99 at 32; int8 253 vs 192), as the
+    activations of a small batch stay in cache.
     """
 
     MAX_BATCH = 8
@@ -110,22 +115,27 @@ class OnnxEncoder:
         self.session = ort.InferenceSession(str(file), opts, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_SEQ_LEN)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer.no_padding()  # each batch is padded to its own longest text below
         self.input_names = {i.name for i in self.session.get_inputs()}
-        self.dim = 384
+        self.dim = DIM
         self.name = f"{MODEL_NAME}/onnx-{quantization}"
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        out = []
-        texts = list(texts)
-        # Sort by length so each batch pads little, as sentence-transformers does.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        result = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return result
+        tokens = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        # longest first, as sentence-transformers orders one call: similar lengths pad little
+        order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]), reverse=True)
         step = max(1, min(batch_size, self.MAX_BATCH))
         for start in range(0, len(order), step):
             idx = order[start:start + step]
-            enc = self.tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            width = len(tokens[idx[0]])
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                ids[row, :len(tokens[i])] = tokens[i]
+                mask[row, :len(tokens[i])] = 1
             feeds = {"input_ids": ids, "attention_mask": mask}
             if "token_type_ids" in self.input_names:
                 feeds["token_type_ids"] = np.zeros_like(ids)
@@ -133,10 +143,7 @@ class OnnxEncoder:
             m = mask[..., None].astype(np.float32)
             pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out.append((idx, pooled / np.clip(norms, 1e-12, None)))
-        result = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for idx, vecs in out:
-            result[idx] = vecs
+            result[idx] = pooled / np.clip(norms, 1e-12, None)
         return result
 
 
@@ -155,7 +162,7 @@ def onnx_ready(data_dir: Path, fingerprint: str | None = None) -> bool:
         return False
     want = fingerprint or model_fingerprint()
     d = onnx_export_dir(data_dir)
-    return meta.get("fingerprint") == want and all(
+    return meta.get("fingerprint") == want and meta.get("export") == EXPORT_VERSION and all(
         (d / f).exists() for f in ("model.onnx", "model-int8.onnx", "tokenizer.json")
     )
 
@@ -191,7 +198,8 @@ def export_onnx(data_dir: Path) -> Path:
             warnings.simplefilter("ignore")  # tracer warnings about constant shapes: expected
             _export_to(tmp, model_dir())
         (tmp / "meta.json").write_text(json.dumps(
-            {"fingerprint": fingerprint, "model": MODEL_NAME, "max_seq_len": MAX_SEQ_LEN}))
+            {"fingerprint": fingerprint, "model": MODEL_NAME, "max_seq_len": MAX_SEQ_LEN,
+             "export": EXPORT_VERSION}))
         old = data_dir / f".onnx-old-{os.getpid()}"
         if target.exists():
             target.rename(old)
@@ -203,14 +211,22 @@ def export_onnx(data_dir: Path) -> Path:
 
 
 def _export_to(out: Path, src: Path) -> None:
+    """torch.onnx export, then ONNX Runtime's BERT fusions, then per-channel int8.
+
+    The model is loaded with eager attention so the exported graph has the pattern ONNX
+    Runtime's optimizer fuses into its ``Attention`` kernel (SDPA exports do not fuse); the
+    fused graph runs 1.2x (fp32) to 1.5x (int8) faster on CPU with the same vectors.
+    """
     import shutil
 
     _hf_offline_and_quiet()
+    import onnx
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
     from transformers import AutoModel
 
-    model = AutoModel.from_pretrained(str(src))
+    model = AutoModel.from_pretrained(str(src), attn_implementation="eager")
     model.eval()
 
     class _Wrapper(torch.nn.Module):
@@ -226,16 +242,28 @@ def _export_to(out: Path, src: Path) -> None:
 
     ids = torch.ones((2, 8), dtype=torch.long)
     axes = {0: "batch", 1: "seq"}
+    raw = out / "exported.onnx"
     torch.onnx.export(
         _Wrapper(model), (ids, torch.ones_like(ids), torch.zeros_like(ids)),
-        str(out / "model.onnx"), dynamo=False, opset_version=17,
+        str(raw), dynamo=False, opset_version=17,
         input_names=["input_ids", "attention_mask", "token_type_ids"],
         output_names=["last_hidden_state"],
         dynamic_axes={"input_ids": axes, "attention_mask": axes, "token_type_ids": axes,
                       "last_hidden_state": axes},
     )
+    fused = optimize_model(str(raw), model_type="bert", opt_level=0,
+                           num_heads=model.config.num_attention_heads,
+                           hidden_size=model.config.hidden_size)
+    if fused.get_fused_operator_statistics().get("Attention", 0):
+        fused.save_model_to_file(str(out / "model.onnx"))
+        raw.unlink()
+    else:  # a graph the optimizer does not recognise still runs, unfused
+        log.info("ONNX Runtime did not fuse attention; keeping the plain export")
+        raw.rename(out / "model.onnx")
+    # fused ops carry no shape information: tell the quantizer their outputs are float
     quantize_dynamic(str(out / "model.onnx"), str(out / "model-int8.onnx"),
-                     weight_type=QuantType.QInt8, per_channel=True)
+                     weight_type=QuantType.QInt8, per_channel=True,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     shutil.copy2(src / "tokenizer.json", out / "tokenizer.json")
 
 
