@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,7 @@ from bot.stages import StageDetector, anchor_vectors
 from bot.state import StateStore
 from corpus.loader import load_corpus
 from index.build import BuildReport, build_index, write_lock
-from index.embedder import Encoder, build_encoder, export_onnx, onnx_ready
+from index.embedder import DIM, Encoder, build_encoder, export_onnx, onnx_ready
 from index.reader import OpenIndex, open_index
 from index.store import IndexMissingError, ManifestStore, make_client
 
@@ -45,6 +46,16 @@ def make_chroma(settings: Settings) -> tuple[Any, ManifestStore]:
 
 def make_encoder(settings: Settings, on_notice: Callable[[str], None] | None = None) -> Encoder:
     return build_encoder(settings.data_dir, settings.encoder, settings.quantization, on_notice)
+
+
+def warm_collection(collection: Any) -> None:
+    """Load the collection's vector index now, off the main thread (Chroma loads it on the
+    first query: ~45 ms that would otherwise land on the first answer)."""
+    try:
+        collection.query(query_embeddings=[[1.0] + [0.0] * (DIM - 1)], n_results=1,
+                         include=[])
+    except Exception as exc:  # warming is an optimisation: the first real query reports errors
+        log.debug("could not warm the collection: %s", exc)
 
 
 def make_store(settings: Settings) -> StateStore:
@@ -93,6 +104,8 @@ def build_bot(settings: Settings, *, encoder: Encoder | None = None,
     offline_env()
     client, manifests = make_chroma(settings)
     opened = open_index(client, manifests, settings.data_dir)
+    threading.Thread(target=warm_collection, args=(opened.collection,), daemon=True,
+                     name="chroma-warm").start()
     encoder = encoder or make_encoder(settings, on_notice=log.warning)
     corpus = load_corpus(settings.corpus_dir)
     texts, labels = StageDetector.anchor_texts(corpus.stages)
