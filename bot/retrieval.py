@@ -159,51 +159,42 @@ class HybridRetriever:
         return self.encoder.encode([text])[0]
 
     def dense(self, qvec: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
-        def query(index: OpenIndex) -> dict[str, Any] | None:
-            n = index.collection.count()
+        def query(index: OpenIndex) -> list[Hit]:
+            n = len(index.manifest.chunk_hashes)  # checked at build: no count() round trip
             if n == 0:
-                return None
-            return index.collection.query(
-                query_embeddings=[qvec.tolist()], n_results=min(k, n), where=where,
-                include=["documents", "metadatas", "distances"])
+                return []
+            res = index.collection.query(query_embeddings=[qvec.tolist()],
+                                         n_results=min(k, n), where=where,
+                                         include=["distances"])
+            ids, dists = res["ids"][0], res["distances"][0]
+            records = index.records(ids)
+            return [Hit(cid, records[cid][0], dict(records[cid][1]), dense_sim=1.0 - float(d),
+                        dense_rank=rank)
+                    for rank, (cid, d) in enumerate(zip(ids, dists, strict=False))
+                    if cid in records]
 
-        res = self._call(query)
-        if res is None:
-            return []
-        hits = []
-        for rank, (cid, doc, meta, dist) in enumerate(zip(
-                res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
-                strict=False)):
-            hits.append(Hit(cid, doc, dict(meta), dense_sim=1.0 - float(dist), dense_rank=rank))
-        return hits
+        return self._call(query)
 
     def keyword(self, query: str, k: int, where: dict[str, Any] | None) -> list[Hit]:
-        def lookup(index: OpenIndex) -> tuple[list[tuple[str, float]], dict[str, Any]]:
+        def lookup(index: OpenIndex) -> list[Hit]:
             ranked = index.bm25.search(query, k=k * 4 if where else k)
-            if not ranked:
-                return [], {"ids": [], "documents": [], "metadatas": []}
-            return ranked, index.collection.get(ids=[cid for cid, _ in ranked],
-                                                include=["documents", "metadatas"])
+            records = index.records([cid for cid, _ in ranked])
+            hits: list[Hit] = []
+            for cid, score in ranked:
+                if cid not in records or not matches(records[cid][1], where):
+                    continue
+                doc, meta = records[cid]
+                hits.append(Hit(cid, doc, dict(meta), bm25_score=score, bm25_rank=len(hits)))
+                if len(hits) >= k:
+                    break
+            return hits
 
-        ranked, got = self._call(lookup)
-        by_id = {cid: (doc, meta) for cid, doc, meta in zip(
-            got["ids"], got["documents"], got["metadatas"], strict=False)}
-        hits = []
-        for cid, score in ranked:
-            if cid not in by_id or not matches(by_id[cid][1], where):
-                continue
-            doc, meta = by_id[cid]
-            hits.append(Hit(cid, doc, dict(meta), bm25_score=score, bm25_rank=len(hits)))
-            if len(hits) >= k:
-                break
-        return hits
+        return self._call(lookup)
 
     def fetch(self, ids: list[str]) -> list[Hit]:
         """Chunks by id (e.g. a role's profile), from the current index."""
-        got = self._call(lambda index: index.collection.get(
-            ids=ids, include=["documents", "metadatas"]))
-        return [Hit(cid, doc, dict(meta)) for cid, doc, meta in zip(
-            got["ids"], got["documents"], got["metadatas"], strict=False)]
+        records = self._call(lambda index: index.records(ids))
+        return [Hit(cid, records[cid][0], dict(records[cid][1])) for cid in ids if cid in records]
 
     def search(self, query: str, *, k: int = 8, where: dict[str, Any] | None = None,
                mode: Mode = "hybrid", qvec: np.ndarray | None = None) -> list[Hit]:

