@@ -17,6 +17,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,19 +119,23 @@ def build_index(
     started = time.perf_counter()
     phase = on_phase or (lambda name, total: None)
     phase("loading", 0)
-    corpus = load_corpus(corpus_dir)
-    chunks = chunk_corpus(corpus)
-    chash = corpus_hash(corpus_dir)
     fingerprint = model_fingerprint()
     try:
         old = manifests.read()
     except IndexMissingError as exc:  # a corrupt manifest is replaced by this full build
         log.warning("%s; building a fresh index", exc)
         old = None
-    new_hashes = {c.id: c.hash for c in chunks}
     same_encoder = bool(old and old.model_fingerprint == fingerprint
                         and old.quantization == quantization)
     reuse = old is not None and same_encoder and not rebuild
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder") as early:
+        # A full build will embed everything: load the encoder (ONNX Runtime releases the
+        # GIL while it reads the model) while the corpus loads, not after.
+        pending = early.submit(encoder_factory) if not reuse else None
+        corpus = load_corpus(corpus_dir)
+        chunks = chunk_corpus(corpus)
+        chash = corpus_hash(corpus_dir)
+    new_hashes = {c.id: c.hash for c in chunks}
     old_hashes = old.chunk_hashes if reuse and old else {}
 
     added = [c.id for c in chunks if c.id not in old_hashes]
@@ -152,7 +157,7 @@ def build_index(
     to_embed = sorted((c for c in chunks if c.id not in vectors), key=lambda c: -len(c.text))
     phase("embedding", len(to_embed))
     if to_embed:
-        encoder = encoder_factory()
+        encoder = pending.result() if pending else encoder_factory()
         for start in range(0, len(to_embed), 64):
             batch = to_embed[start:start + 64]
             vecs = encoder.encode([c.text for c in batch], batch_size=32)
