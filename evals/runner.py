@@ -41,6 +41,7 @@ class EvalConfig:
     retrieval_mode: Mode = "hybrid"
     use_filters: bool = True
     use_profile: bool = True
+    quantization: str | None = None  # None: the configured one; else a side index is built
 
 
 CONFIGS: dict[str, EvalConfig] = {c.name: c for c in (
@@ -51,6 +52,10 @@ CONFIGS: dict[str, EvalConfig] = {c.name: c for c in (
                "or budget", use_filters=False),
     EvalConfig("hybrid-no-profile", "hybrid, the cases' learner profiles withheld",
                use_profile=False),
+    EvalConfig("hybrid-fp32", "hybrid over an index and queries encoded with ONNX fp32",
+               quantization="fp32"),
+    EvalConfig("hybrid-int8", "hybrid over an index and queries encoded with ONNX int8 "
+               "(per-channel dynamic quantization)", quantization="int8"),
 )}
 DEFAULT_CONFIG = "hybrid"
 
@@ -155,7 +160,11 @@ def run_eval(settings: Settings, cases: Sequence[EvalCase], configs: Sequence[Ev
             grounder: Grounder | None = None
             for config in configs:
                 bar.set_description(config.name)
-                bot = build_bot(settings, encoder=encoder, store=store,
+                run_settings, run_encoder = settings, encoder
+                if config.quantization and config.quantization != settings.quantization:
+                    run_settings, run_encoder = side_index(settings, config.quantization,
+                                                           Path(tmp))
+                bot = build_bot(run_settings, encoder=run_encoder, store=store,
                                 retrieval_mode=config.retrieval_mode,
                                 use_filters=config.use_filters)
                 if grounder is None:
@@ -171,3 +180,25 @@ def run_eval(settings: Settings, cases: Sequence[EvalCase], configs: Sequence[Ev
             bar.close()
             store.engine.dispose()
     return results
+
+
+def side_index(settings: Settings, quantization: str, root: Path) -> tuple[Settings, Any]:
+    """An embedded index of the same corpus at another precision, under ``root``.
+
+    It reuses the ONNX export of ``settings.data_dir``, so comparing fp32 and int8 side by
+    side costs one extra build (a few seconds), never the user's own index.
+    """
+    from bot.factory import make_encoder, run_index
+    from index.embedder import onnx_export_dir, onnx_ready
+
+    if settings.encoder == "sentence-transformers":
+        raise ValueError("fp32/int8 configs compare ONNX encoders: set CAREERBOT_ENCODER=auto")
+    data = root / f"index-{quantization}"
+    data.mkdir(parents=True, exist_ok=True)
+    if onnx_ready(settings.data_dir) and not (data / "onnx").exists():
+        (data / "onnx").symlink_to(onnx_export_dir(settings.data_dir).resolve(),
+                                   target_is_directory=True)
+    side = settings.model_copy(update={"data_dir": data, "quantization": quantization,
+                                       "chroma_url": None, "encoder": "onnx"})
+    run_index(side)
+    return side, make_encoder(side)

@@ -207,6 +207,26 @@ def test_llm_judge_runs_only_with_an_llm(full_settings: Any) -> None:
     assert res["hybrid"].metrics["faithfulness_llm"] == 0.75
 
 
+@pytest.mark.slow
+def test_int8_and_fp32_are_compared_side_by_side_without_touching_the_index(
+        full_settings: Any, tmp_path: Path) -> None:
+    from bot.factory import make_chroma
+
+    before = make_chroma(full_settings)[1].read()
+    cases = load_dataset(gate.SMOKE_SET)
+    res = run_eval(full_settings, cases, [CONFIGS["hybrid"], CONFIGS["hybrid-int8"]],
+                   progress=False, state_dir=tmp_path)
+    fp32, int8 = res["hybrid"].metrics, res["hybrid-int8"].metrics
+    assert int8["n_cases"] == fp32["n_cases"] == len(cases)
+    assert int8["citation_validity"] == 1.0
+    for key in ("hit_at_5", "mrr", "stage_accuracy"):  # close, not equal: other vectors
+        assert abs(int8[key] - fp32[key]) <= 0.15, key
+    after = make_chroma(full_settings)[1].read()
+    assert after is not None and before is not None
+    assert after.collection == before.collection and after.quantization == "fp32"
+    assert not list(tmp_path.iterdir()), "the side index lives in the run's temp dir"
+
+
 # -- the command --------------------------------------------------------------------------
 def invoke(args: list[str], data_dir: Path) -> Any:
     from bot.cli import (

@@ -49,7 +49,8 @@ def json_payload(results: dict[str, Any], dataset: Path) -> dict[str, Any]:
               help="Write report.md, report.html and plots into this folder.")
 @click.option("--config", "config_names", multiple=True, metavar="NAME",
               help="Configuration to run (repeatable): hybrid (default), dense, bm25, "
-                   "hybrid-no-filters, hybrid-no-profile.")
+                   "hybrid-no-filters, hybrid-no-profile, hybrid-fp32, hybrid-int8 (the "
+                   "last two build a side index at that precision).")
 @click.option("--write-baseline", is_flag=True,
               help="Store the hybrid metrics as evals/baseline.json (the CI gate).")
 @click.option("--check-baseline", is_flag=True,
