@@ -28,7 +28,7 @@ from corpus.loader import corpus_hash, load_corpus
 from corpus.schema import STAGES
 from index.bm25 import BM25Index
 from index.chunking import Chunk, chunk_corpus
-from index.embedder import MODEL_NAME, Encoder, model_fingerprint
+from index.embedder import EXPORT_VERSION, MODEL_NAME, Encoder, model_fingerprint
 from index.store import IndexMissingError, Manifest, ManifestStore, bm25_dir
 
 log = logging.getLogger(__name__)
@@ -125,8 +125,10 @@ def build_index(
     except IndexMissingError as exc:  # a corrupt manifest is replaced by this full build
         log.warning("%s; building a fresh index", exc)
         old = None
+    int8_export = EXPORT_VERSION if quantization == "int8" else None
     same_encoder = bool(old and old.model_fingerprint == fingerprint
-                        and old.quantization == quantization)
+                        and old.quantization == quantization
+                        and old.int8_export == int8_export)
     reuse = old is not None and same_encoder and not rebuild
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder") as early:
         # A full build will embed everything: load the encoder (ONNX Runtime releases the
@@ -176,7 +178,7 @@ def build_index(
     counts = Counter(str(c.metadata["stage"]) for c in chunks)
     manifests.write(Manifest(
         collection=name, corpus_hash=chash, model=MODEL_NAME, quantization=quantization,
-        model_fingerprint=fingerprint, chunk_hashes=new_hashes,
+        model_fingerprint=fingerprint, chunk_hashes=new_hashes, int8_export=int8_export,
         stage_counts={s: counts.get(s, 0) for s in STAGES},
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     ))

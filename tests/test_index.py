@@ -48,6 +48,19 @@ def test_incremental_build_embeds_only_what_changed(settings_factory, small_corp
     assert manifests.read().collection == third.collection
 
 
+def test_an_int8_index_from_an_older_export_recipe_is_re_embedded_in_full(
+        settings_factory, small_corpus):
+    from dataclasses import replace
+
+    s = settings_factory(corpus_dir=small_corpus, quantization="int8")
+    total = run_index(s).embedded
+    _, manifests = make_chroma(s)
+    manifests.write(replace(manifests.read(), int8_export=None))  # as an older build left it
+    again = run_index(s)
+    assert again.switched and again.embedded == total
+    assert not run_index(s).changed
+
+
 def test_a_second_writer_gets_a_clear_busy_error(settings_factory, small_corpus):
     s = settings_factory(corpus_dir=small_corpus)
     s.data_dir.mkdir(parents=True, exist_ok=True)
