@@ -163,10 +163,15 @@ class HybridRetriever:
             n = len(index.manifest.chunk_hashes)  # checked at build: no count() round trip
             if n == 0:
                 return []
-            res = index.collection.query(query_embeddings=[qvec.tolist()],
-                                         n_results=min(k, n), where=where,
-                                         include=["distances"])
+            # While few texts are kept (a big or fresh index), one query that returns them
+            # beats a light query plus a read of the missing ones (a second round trip).
+            cold = len(index.cache) < n // 2
+            res = index.collection.query(
+                query_embeddings=[qvec.tolist()], n_results=min(k, n), where=where,
+                include=["distances", "documents", "metadatas"] if cold else ["distances"])
             ids, dists = res["ids"][0], res["distances"][0]
+            if cold:
+                index.keep(ids, res["documents"][0], res["metadatas"][0])
             records = index.records(ids)
             return [Hit(cid, records[cid][0], dict(records[cid][1]), dense_sim=1.0 - float(d),
                         dense_rank=rank)

@@ -32,16 +32,33 @@ class OpenIndex:
     cache: dict[str, Record] = field(default_factory=dict, repr=False)
 
     def records(self, ids: list[str]) -> dict[str, Record]:
-        """Text and metadata for ``ids`` (unknown ids are left out), one Chroma read at most."""
-        missing = [i for i in dict.fromkeys(ids) if i not in self.cache]
+        """Text and metadata for ``ids`` (unknown ids are left out), one Chroma read at most.
+
+        Safe under concurrent requests: the answer is built from this call's own lookups, so
+        another thread filling or clearing the cache cannot take a record away mid-call.
+        """
+        found: dict[str, Record] = {}
+        missing = []
+        for cid in dict.fromkeys(ids):
+            rec = self.cache.get(cid)
+            if rec is None:
+                missing.append(cid)
+            else:
+                found[cid] = rec
         if missing:
             got = self.collection.get(ids=missing, include=["documents", "metadatas"])
-            if len(self.cache) + len(got["ids"]) > CACHE_LIMIT:
-                self.cache.clear()
-            for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"],
-                                      strict=False):
-                self.cache[cid] = (doc, dict(meta or {}))
-        return {i: self.cache[i] for i in ids if i in self.cache}
+            found.update(self.keep(got["ids"], got["documents"], got["metadatas"]))
+        return found
+
+    def keep(self, ids: list[str], documents: list[str],
+             metadatas: list[Any]) -> dict[str, Record]:
+        """Remember chunks read from the collection; returns them as records."""
+        fresh = {cid: (doc, dict(meta or {}))
+                 for cid, doc, meta in zip(ids, documents, metadatas, strict=False)}
+        if len(self.cache) + len(fresh) > CACHE_LIMIT:
+            self.cache.clear()
+        self.cache.update(fresh)
+        return fresh
 
 
 def open_index(client: Any, manifests: ManifestStore, data_dir: Path) -> OpenIndex:

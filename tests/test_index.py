@@ -127,26 +127,30 @@ class CountingCollection:
         return self.inner.query(*args, **kwargs)
 
 
-def test_search_returns_what_chroma_stores_and_reads_it_once(settings_factory, small_corpus):
+def test_search_returns_what_chroma_stores_and_keeps_it(settings_factory, small_corpus):
     from bot.factory import build_bot
 
     s = settings_factory(corpus_dir=small_corpus)
     run_index(s)
     bot = build_bot(s, keep_state=False)
-    counting = CountingCollection(bot.retriever.index.collection)
-    bot.retriever.index.collection = counting
+    index = bot.retriever.index
+    counting = CountingCollection(index.collection)
+    index.collection = counting
     question = "Which books teach the math behind machine learning?"
     first = bot.retriever.search(question, k=6)
-    reads = counting.document_reads
-    assert first and reads >= 1
+    assert first and counting.document_reads >= 1  # a fresh index reads texts with the query
     stored = counting.inner.get(ids=[h.chunk_id for h in first],
                                 include=["documents", "metadatas"])
     by_id = dict(zip(stored["ids"], zip(stored["documents"], stored["metadatas"],
                                         strict=True), strict=True))
     for hit in first:
         assert (hit.text, hit.meta) == by_id[hit.chunk_id]
+
+    assert len(index.records(index.bm25.ids)) == len(index.manifest.chunk_hashes)
+    reads = counting.document_reads
     again = bot.retriever.search(question, k=6)
-    assert [h.chunk_id for h in again] == [h.chunk_id for h in first]
+    other = bot.retriever.search("How do I prepare for a machine learning interview?", k=6)
+    assert [h.chunk_id for h in again] == [h.chunk_id for h in first] and other
     assert counting.document_reads == reads, "texts of an unchanging collection are kept"
     again[0].meta["stage"] = "changed by a caller"
     assert bot.retriever.search(question, k=6)[0].meta["stage"] != "changed by a caller"
