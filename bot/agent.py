@@ -218,6 +218,10 @@ class CareerBot:
             resources = self._resources(res_query, n_res, loose, stage)
             relaxed = f"nothing curated at {filters.level} level, so any level"
         role_hit = self._role_hit(role) if role else None
+        if role is not None:  # another role's profile is noise unless the user named it
+            named = self._roles_named(turn.question)
+            passages = [h for h in passages if h.meta.get("kind") != "role"
+                        or h.source_id == role.doc_id or h.source_id in named]
         stage_passages = sorted(passages, key=lambda h: (h.stage != stage, -h.score))
         max_steps = max(1, self.top_k - len(resources) - (1 if role_hit else 0))
         turn.ctx = Context(
@@ -318,6 +322,10 @@ class CareerBot:
                                                  mode=self.retrieval_mode)
                 if h.source_id not in seen]
         return first + rest[: k - len(first)]
+
+    def _roles_named(self, text: str) -> set[str]:
+        """Doc ids of every role whose name, slug or alias appears in ``text``."""
+        return {r.doc_id for r in self.roles if match_role(text, [r]) is not None}
 
     def _role_hit(self, role: Role) -> Hit | None:
         hits = self.retriever.fetch([role.doc_id])

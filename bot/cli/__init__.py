@@ -7,6 +7,7 @@ failure); a traceback only with ``--debug`` or ``CAREERBOT_DEBUG=1``.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from typing import Any
 
@@ -53,6 +54,11 @@ class CareerbotGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # the reader stopped reading (``careerbot ask ... | head``): end quietly, as the
+            # Python docs advise, so the interpreter's final flush does not complain either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except Exception as exc:
             if _debug_wanted(ctx):
                 raise
