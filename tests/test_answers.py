@@ -84,6 +84,15 @@ def test_profile_filters_are_applied_and_stated(career_bot):
     assert all(r.kind == "course" and r.cost in ("free", "freemium") for r in picked)
 
 
+def test_an_answer_for_one_role_leaves_other_role_profiles_out(career_bot):
+    answer = career_bot.ask("I'm a backend developer and I want to become a data scientist. "
+                            "Where do I start?")
+    roles = [s.id for s in answer.sources if s.kind == "role"]
+    assert roles == ["role-data-scientist"], answer.answer
+    compared = career_bot.ask("Is data analyst or data scientist the better AI role for me?")
+    assert "data analyst" in compared.answer.lower(), "a role the user names is still discussed"
+
+
 def test_streaming_yields_pieces_that_make_up_the_answer(career_bot):
     pieces = list(career_bot.stream("How do I build a network in the AI field?"))
     final = pieces[-1]
