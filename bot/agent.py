@@ -313,8 +313,11 @@ class CareerBot:
         """Resources tagged for the user's stage first, then the best of the rest."""
         where = filters.where(kinds=["resource"])
         staged = {f"stage:{stage}": True}
-        first = self.retriever.search(query, k=k, where={"$and": [where, staged]}
+        first = self.retriever.search(query, k=k * 3, where={"$and": [where, staged]}
                                       if where else staged, mode=self.retrieval_mode)
+        if not filters.formats:  # two newsletters are a worse list than a course and a book
+            first = _varied(first)
+        first = first[:k]
         if len(first) >= k:
             return first
         seen = {h.source_id for h in first}
@@ -343,6 +346,17 @@ class CareerBot:
             if not any((k in low) if " " in k else (terms(k) & have) for k in words):
                 missing.append(skill.name)
         return missing
+
+
+def _varied(hits: list[Hit]) -> list[Hit]:
+    """``hits`` with the best of each resource format first, then the rest, both by rank."""
+    seen: set[str] = set()
+    lead, rest = [], []
+    for hit in hits:
+        fmt = str(hit.meta.get("format"))
+        (rest if fmt in seen else lead).append(hit)
+        seen.add(fmt)
+    return lead + rest
 
 
 def _source(hit: Hit) -> Source:
