@@ -10,21 +10,20 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot import prompts
-from bot.agent import CareerBot
-from bot.generators import Generator, build_generator
-from bot.retrieval import HybridRetriever, Mode
-from bot.scope import ScopeGuard
 from bot.settings import Settings
-from bot.stages import StageDetector, anchor_vectors
-from bot.state import StateStore
 from corpus.loader import load_corpus
 from index.build import BuildReport, build_index, write_lock
 from index.embedder import DIM, Encoder, build_encoder, export_onnx, onnx_ready
 from index.reader import OpenIndex, open_index
 from index.store import IndexMissingError, ManifestStore, make_client
+
+if TYPE_CHECKING:  # the agent's modules (LangChain, SQLAlchemy: ~0.8 s) load only for a bot
+    from bot.agent import CareerBot
+    from bot.generators import Generator
+    from bot.retrieval import Mode
+    from bot.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +59,8 @@ def warm_collection(collection: Any) -> None:
 
 def make_store(settings: Settings) -> StateStore:
     """The default SQLite file migrates itself; a configured database must be upgraded first."""
+    from bot.state import StateStore
+
     return StateStore.open(settings.state_url, migrate=settings.db_url is None)
 
 
@@ -101,6 +102,13 @@ def build_bot(settings: Settings, *, encoder: Encoder | None = None,
 
     ``retrieval_mode`` and ``use_filters`` let evals compare configurations side by side.
     """
+    from bot import prompts
+    from bot.agent import CareerBot
+    from bot.generators import build_generator
+    from bot.retrieval import HybridRetriever
+    from bot.scope import ScopeGuard
+    from bot.stages import StageDetector, anchor_vectors
+
     offline_env()
     client, manifests = make_chroma(settings)
     opened = open_index(client, manifests, settings.data_dir)

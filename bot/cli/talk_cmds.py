@@ -37,6 +37,7 @@ def load_bot(s: Any, auto_index: bool = False) -> Any:
         ensure_index(s)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder") as pool:
         encoder = pool.submit(build_encoder, s.data_dir, s.encoder, s.quantization)
+        import bot.agent  # noqa: F401  (the heavy imports, while the encoder loads)
         from bot.factory import build_bot
 
         return build_bot(s, encoder=encoder.result())
