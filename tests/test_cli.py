@@ -99,6 +99,19 @@ def test_corpus_check_json(full_settings):
     assert sum(report["by_kind"].values()) == report["resources"]
 
 
+def test_corpus_check_prints_counts_per_stage_kind_level_cost_and_role(full_settings):
+    out = run(["corpus", "check"], full_settings)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("ok: ")
+    for stage in ("landscape", "building-blocks", "resources", "portfolio", "network-and-job",
+                  "future-proof"):
+        assert any(line.strip().startswith(f"{stage}: ") for line in lines), stage
+    for label in ("kinds: ", "levels: ", "cost: ", "roles (resources): "):
+        assert any(line.startswith(label) for line in lines), label
+    assert "data-scientist " in out.stdout and "ml-engineer " in out.stdout
+
+
 def test_corpus_check_names_the_broken_file(settings_factory, small_corpus):
     (small_corpus / "resources" / "broken.yaml").write_text(
         "- id: res-broken\n  title: A book\n  kind: scroll\n")

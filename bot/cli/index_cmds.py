@@ -140,3 +140,5 @@ def corpus_check(as_json: bool) -> None:
     click.echo("kinds: " + ", ".join(f"{k} {v}" for k, v in sorted(report["by_kind"].items())))
     click.echo("levels: " + ", ".join(f"{k} {v}" for k, v in report["by_level"].items()))
     click.echo("cost: " + ", ".join(f"{k} {v}" for k, v in report["by_cost"].items()))
+    click.echo("roles (resources): " + ", ".join(f"{k} {v}" for k, v in
+                                                 sorted(report["by_role"].items())))
