@@ -87,6 +87,10 @@ def test_a_tiny_bench_run_has_the_documented_shape(tmp_path, onnx_export):
                                         rel=0.01)
     assert set(ix["by_encoder"]) == {"onnx-fp32", "onnx-int8"}
     assert ix["reindex_one_doc_s"] > 0 and 1 <= ix["reindex_embedded_chunks"] <= 3
+    cli_run = ix["reindex_cli"]
+    assert cli_run["no_change_s"] > 0 and cli_run["edited_s"] > 0
+    assert cli_run["beyond_start_up_s"] == pytest.approx(
+        cli_run["edited_s"] - cli_run["no_change_s"], abs=0.002)
     assert q["n"] == 12
     assert set(q["by_encoder"]) == {"onnx-fp32", "onnx-int8", "sentence-transformers"}
     for name, row in q["by_encoder"].items():

@@ -34,6 +34,11 @@ def render_table(r: dict[str, Any]) -> str:
     lines.append("  (raw s-t: sentence-transformers encoding the same chunks just before)")
     lines.append(f"  {'re-index after one edited doc':<38}{_fmt(ix['reindex_one_doc_s'])} s "
                  f"({ix.get('reindex_embedded_chunks')} chunks embedded)")
+    cli_run = ix.get("reindex_cli")
+    if cli_run:
+        lines.append(f"  {'  as `careerbot index` processes':<38}{_fmt(cli_run['edited_s'])} s "
+                     f"(no-change run {_fmt(cli_run['no_change_s'])} s, so "
+                     f"{_fmt(cli_run['beyond_start_up_s'])} s beyond start-up)")
     if r.get("onnx_export_s") is not None:
         lines.append(f"  {'ONNX export (once)':<38}{_fmt(r['onnx_export_s'])} s")
     lines += ["", f"{'query (' + str(q['n']) + ' questions)':<40}{'p50 ms':>9}{'p95 ms':>9}"]
