@@ -17,7 +17,7 @@ from langchain_core.runnables import RunnableGenerator, RunnableLambda
 from pydantic import BaseModel, Field
 
 from bot import prompts
-from bot.composer import Composed, Context, terms
+from bot.composer import Composed, Context, is_action, sentence_split, terms
 from bot.generators import ChatGenerator, Generator, pieces_of
 from bot.hygiene import InputProblem, check_input
 from bot.plan import due_review_note
@@ -298,10 +298,7 @@ class CareerBot:
         covered = [s for s in roadmap.get("covered", []) if s in STAGES]
         if answer.stage not in covered:
             covered.append(answer.stage)
-        step = ""
-        m = re.search(r"\*\*What to do next\*\*\n- (.+)", answer.answer)
-        if m:
-            step = re.sub(r"\s*\[\d+\]", "", m.group(1)).strip()
+        step = _next_action(answer.answer)
         roadmap.update(covered=sorted(covered, key=STAGES.index), current=answer.stage,
                        next_stage=answer.next_stage, next_action=step or
                        prompts.NEXT_STAGE_HINTS[answer.stage or "landscape"])
@@ -312,7 +309,11 @@ class CareerBot:
     def _resources(self, query: str, k: int, filters: Filters, stage: str) -> list[Hit]:
         """Resources tagged for the user's stage first, then the best of the rest."""
         where = filters.where(kinds=["resource"])
-        staged = {f"stage:{stage}": True}
+        # someone who has picked a role has finished surveying the field: what they use next
+        # is that role's first learning resources, not a general overview or a news digest
+        staged: dict[str, Any] = {f"stage:{stage}": True}
+        if stage == "landscape" and filters.role:
+            staged = {"$or": [staged, {"stage:building-blocks": True}]}
         first = self.retriever.search(query, k=k * 3, where={"$and": [where, staged]}
                                       if where else staged, mode=self.retrieval_mode)
         if not filters.formats:  # two newsletters are a worse list than a course and a book
@@ -346,6 +347,22 @@ class CareerBot:
             if not any((k in low) if " " in k else (terms(k) & have) for k in words):
                 missing.append(skill.name)
         return missing
+
+
+def _next_action(answer: str) -> str:
+    """The first thing to *do* among the answer's next steps (a sentence that reads as an
+    action, not a description), without citation markers; empty when there is none."""
+    block = answer.split("**What to do next**", 1)
+    if len(block) < 2:
+        return ""
+    for line in block[1].split("\n\n", 1)[0].splitlines():
+        if not line.startswith("- "):
+            continue
+        text = re.sub(r"\s*\[\d+\]", "", line[2:]).strip()
+        for sentence in sentence_split(text):
+            if is_action(sentence):
+                return sentence
+    return ""
 
 
 def _varied(hits: list[Hit]) -> list[Hit]:

@@ -48,6 +48,9 @@ _ACTION = re.compile(
     re.I)
 
 
+_ROLE_ORDER = re.compile(r"\blearn in this order\b|\bskills are missing\b", re.I)
+
+
 def terms(text: str) -> set[str]:
     """Content words, crudely stemmed, for overlap scoring."""
     out = set()
@@ -56,6 +59,15 @@ def terms(text: str) -> set[str]:
             continue
         out.add(w[:-1] if len(w) > 4 and w.endswith("s") else w)
     return out
+
+
+def sentence_split(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def is_action(sentence: str) -> bool:
+    """Whether a sentence tells the learner to do something (the roadmap's next action)."""
+    return bool(_ACTION.search(sentence) or _ROLE_ORDER.search(sentence))
 
 
 def safe_sentences(text: str) -> list[str]:

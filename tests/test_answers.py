@@ -143,6 +143,35 @@ def test_roadmap_records_covered_stages_and_next_action(full_settings, tmp_path)
     assert set(roadmap["covered"]) <= set(STAGES)
 
 
+def test_the_next_action_is_something_to_do_not_a_description(full_settings, tmp_path):
+    from bot import prompts
+    from bot.composer import is_action
+    from bot.factory import build_bot
+    from bot.state import StateStore
+
+    hints = set(prompts.NEXT_STAGE_HINTS.values())
+    bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+    for n, question in enumerate([*STAGE_QUESTIONS.values(),
+                                  "I want to become an NLP engineer, where do I start?",
+                                  "Which blogs and courses would help me learn NLP?"]):
+        bot.ask(question, user_id=f"u{n}")
+        action = bot.roadmap(f"u{n}")["next_action"]
+        assert is_action(action) or action in hints, (question, action)
+
+
+def test_someone_who_picked_a_role_gets_that_roles_first_learning_resources(career_bot):
+    from bot.settings import DEFAULT_CORPUS_DIR
+    from corpus.loader import load_corpus
+
+    answer = career_bot.ask("I want to become an NLP engineer, where do I start?")
+    assert answer.stage == "landscape"
+    resources = [s for s in answer.sources if s.kind == "resource"]
+    assert resources
+    by_id = {r.id: r for r in load_corpus(DEFAULT_CORPUS_DIR).resources}
+    assert any("building-blocks" in by_id[s.id].stages for s in resources)
+    assert all("nlp-engineer" in by_id[s.id].roles or not by_id[s.id].roles for s in resources)
+
+
 def test_pasted_cv_gets_missing_skills_in_learning_order(career_bot):
     cv = ("I want to become a machine learning engineer. My CV: Experience: 6 years as a "
           "backend developer writing Python services with pytest and type hints, SQL and "
