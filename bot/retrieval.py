@@ -16,6 +16,7 @@ import numpy as np
 
 from index.embedder import Encoder
 from index.reader import OpenIndex
+from index.store import RECORD_FIELDS
 
 Mode = Literal["hybrid", "dense", "bm25"]
 T = TypeVar("T")
@@ -168,7 +169,7 @@ class HybridRetriever:
             cold = len(index.cache) < n // 2
             res = index.collection.query(
                 query_embeddings=[qvec.tolist()], n_results=min(k, n), where=where,
-                include=["distances", "documents", "metadatas"] if cold else ["distances"])
+                include=["distances", *RECORD_FIELDS] if cold else ["distances"])
             ids, dists = res["ids"][0], res["distances"][0]
             if cold:
                 index.keep(ids, res["documents"][0], res["metadatas"][0])

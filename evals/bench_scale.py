@@ -80,6 +80,7 @@ def build_synthetic_index(settings: Settings, base_dir: Path, total: int,
     from bot.factory import make_chroma
     from evals.synthetic import synthetic_batches
     from index.bm25 import BM25Index
+    from index.build import add_chunks
     from index.embedder import MODEL_NAME, model_fingerprint
     from index.store import Manifest, bm25_dir
 
@@ -93,11 +94,7 @@ def build_synthetic_index(settings: Settings, base_dir: Path, total: int,
     texts: list[str] = []
 
     def add(chunks: list[Chunk], vecs: np.ndarray) -> None:
-        for s in range(0, len(chunks), ADD_BATCH):
-            part = chunks[s:s + ADD_BATCH]
-            col.add(ids=[c.id for c in part], embeddings=vecs[s:s + ADD_BATCH],
-                    documents=[c.text for c in part],
-                    metadatas=[dict(c.metadata) for c in part])
+        add_chunks(col, chunks, vecs, batch=ADD_BATCH)  # the layout real builds write
         ids.extend(c.id for c in chunks)
         texts.extend(c.text for c in chunks)
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from bot import prompts
 from index.embedder import Encoder
+from index.store import RECORD_FIELDS, stored_record
 
 # Calibrated on composer answers: resource and role lines score 0.77-0.98 against their own
 # entry's chunk; the same answers' sentences against eight unrelated entries score median
@@ -114,16 +115,18 @@ class SourceLookup:
     def get(self, source_id: str) -> SourceDoc | None:
         if source_id not in self._cache:
             got = self.collection.get(where={"source_id": source_id},
-                                      include=["documents", "metadatas", "embeddings"])
+                                      include=[*RECORD_FIELDS, "embeddings"])
             if not got["ids"]:
                 self._cache[source_id] = None
             else:
-                metas = [dict(m) for m in got["metadatas"]]
+                records = [stored_record(d, m) for d, m in
+                           zip(got["documents"], got["metadatas"], strict=True)]
+                metas = [m for _, m in records]
                 stages = {k.split(":", 1)[1] for m in metas for k, v in m.items()
                           if k.startswith("stage:") and v is True}
                 stages |= {str(m["stage"]) for m in metas if m.get("stage")}
                 self._cache[source_id] = SourceDoc(
-                    id=source_id, texts=list(got["documents"]),
+                    id=source_id, texts=[t for t, _ in records],
                     vectors=np.asarray(got["embeddings"], dtype=np.float32),
                     stages=stages, title=str(metas[0].get("title", "")))
         return self._cache[source_id]

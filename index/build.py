@@ -29,7 +29,7 @@ from corpus.schema import STAGES
 from index.bm25 import BM25Index
 from index.chunking import Chunk, chunk_corpus
 from index.embedder import EXPORT_VERSION, MODEL_NAME, Encoder, model_fingerprint
-from index.store import IndexMissingError, Manifest, ManifestStore, bm25_dir
+from index.store import IndexMissingError, Manifest, ManifestStore, bm25_dir, stored_metadata
 
 log = logging.getLogger(__name__)
 ADD_BATCH = 256
@@ -202,13 +202,18 @@ def _write_collection(client: Any, name: str, chunks: list[Chunk],
                       vectors: dict[str, Any]) -> None:
     col = client.create_collection(
         name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
-    for start in range(0, len(chunks), ADD_BATCH):
-        part = chunks[start:start + ADD_BATCH]
-        col.add(
+    add_chunks(col, chunks, np.stack([vectors[c.id] for c in chunks]))
+
+
+def add_chunks(collection: Any, chunks: list[Chunk], vectors: np.ndarray,
+               batch: int = ADD_BATCH) -> None:
+    """Write chunks with their vectors (row i belongs to chunk i), in batches."""
+    for start in range(0, len(chunks), batch):
+        part = chunks[start:start + batch]
+        collection.add(
             ids=[c.id for c in part],
-            embeddings=np.stack([vectors[c.id] for c in part]),
-            documents=[c.text for c in part],
-            metadatas=[dict(c.metadata, hash=c.hash) for c in part],
+            embeddings=vectors[start:start + batch],
+            metadatas=[stored_metadata(c.text, dict(c.metadata, hash=c.hash)) for c in part],
         )
 
 

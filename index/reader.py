@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from index.bm25 import BM25Index
-from index.store import IndexMissingError, Manifest, ManifestStore, bm25_dir
+from index.store import (
+    RECORD_FIELDS,
+    IndexMissingError,
+    Manifest,
+    ManifestStore,
+    bm25_dir,
+    stored_record,
+)
 
 MISSING = "index missing: run `careerbot index`"
 
@@ -46,15 +53,16 @@ class OpenIndex:
             else:
                 found[cid] = rec
         if missing:
-            got = self.collection.get(ids=missing, include=["documents", "metadatas"])
+            got = self.collection.get(ids=missing, include=RECORD_FIELDS)
             found.update(self.keep(got["ids"], got["documents"], got["metadatas"]))
         return found
 
-    def keep(self, ids: list[str], documents: list[str],
+    def keep(self, ids: list[str], documents: list[Any] | None,
              metadatas: list[Any]) -> dict[str, Record]:
         """Remember chunks read from the collection; returns them as records."""
-        fresh = {cid: (doc, dict(meta or {}))
-                 for cid, doc, meta in zip(ids, documents, metadatas, strict=False)}
+        docs = documents if documents is not None else [None] * len(ids)
+        fresh = {cid: stored_record(doc, meta)
+                 for cid, doc, meta in zip(ids, docs, metadatas, strict=False)}
         if len(self.cache) + len(fresh) > CACHE_LIMIT:
             self.cache.clear()
         self.cache.update(fresh)
@@ -86,11 +94,12 @@ def _bm25_from_collection(collection: Any, path: Path) -> BM25Index:
     docs: list[str] = []
     offset = 0
     while True:
-        got = collection.get(include=["documents"], limit=5000, offset=offset)
+        got = collection.get(include=RECORD_FIELDS, limit=5000, offset=offset)
         if not got["ids"]:
             break
         ids.extend(got["ids"])
-        docs.extend(got["documents"])
+        docs.extend(stored_record(doc, meta)[0] for doc, meta in
+                    zip(got["documents"], got["metadatas"], strict=True))
         offset += len(got["ids"])
     if not ids:
         raise IndexMissingError(MISSING)

@@ -19,6 +19,26 @@ from urllib.parse import urlparse
 MANIFEST_VERSION = 1
 
 
+# A chunk's text is stored as a metadata value, not as a Chroma document: keyword search is
+# our BM25, so Chroma's full-text index over documents would never be queried, and building
+# it was ~40% of every collection write (a re-index writes a whole new collection).
+TEXT_KEY = "text"
+RECORD_FIELDS = ["documents", "metadatas"]  # what to read: documents for older indexes
+
+
+def stored_metadata(text: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The metadata a chunk is written with: its own fields plus its text."""
+    return {**metadata, TEXT_KEY: text}
+
+
+def stored_record(document: str | None, metadata: Any) -> tuple[str, dict[str, Any]]:
+    """A chunk's text and metadata as read back (indexes built before the text moved into
+    the metadata keep it as the Chroma document, and still read)."""
+    meta = dict(metadata or {})
+    text = meta.pop(TEXT_KEY, None)
+    return (str(text) if text is not None else document or ""), meta
+
+
 class IndexMissingError(RuntimeError):
     """There is no usable index; the message tells the user what to run."""
 

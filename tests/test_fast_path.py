@@ -115,9 +115,9 @@ def test_fp32_onnx_index_vectors_match_sentence_transformers(full_settings, refe
     assert onnx_ready(full_settings.data_dir) and full_settings.quantization == "fp32"
     client, manifests = make_chroma(full_settings)
     got = open_index(client, manifests, full_settings.data_dir).collection.get(
-        include=["documents", "embeddings"])
+        include=["metadatas", "embeddings"])
     stored = np.asarray(got["embeddings"], dtype=np.float32)
-    ref = reference.encode(got["documents"])
+    ref = reference.encode([m["text"] for m in got["metadatas"]])
     cosine = (stored * ref).sum(axis=1)
     assert len(cosine) == len(manifests.read().chunk_hashes) > 500
     assert cosine.min() >= 0.9999
@@ -135,8 +135,9 @@ def open_docs(settings: Settings) -> list[str]:
     from index.reader import open_index
 
     client, manifests = make_chroma(settings)
-    return open_index(client, manifests, settings.data_dir).collection.get(
-        include=["documents"])["documents"]
+    metas = open_index(client, manifests, settings.data_dir).collection.get(
+        include=["metadatas"])["metadatas"]
+    return [m["text"] for m in metas]
 
 
 def test_the_export_runs_on_onnx_runtimes_fused_attention_kernel(onnx_export):

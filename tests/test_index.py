@@ -139,12 +139,12 @@ def test_search_returns_what_chroma_stores_and_keeps_it(settings_factory, small_
     question = "Which books teach the math behind machine learning?"
     first = bot.retriever.search(question, k=6)
     assert first and counting.document_reads >= 1  # a fresh index reads texts with the query
-    stored = counting.inner.get(ids=[h.chunk_id for h in first],
-                                include=["documents", "metadatas"])
-    by_id = dict(zip(stored["ids"], zip(stored["documents"], stored["metadatas"],
-                                        strict=True), strict=True))
+    stored = counting.inner.get(ids=[h.chunk_id for h in first], include=["metadatas"])
+    by_id = {cid: (meta["text"], {k: v for k, v in meta.items() if k != "text"})
+             for cid, meta in zip(stored["ids"], stored["metadatas"], strict=True)}
     for hit in first:
         assert (hit.text, hit.meta) == by_id[hit.chunk_id]
+        assert hit.text and "text" not in hit.meta
 
     assert len(index.records(index.bm25.ids)) == len(index.manifest.chunk_hashes)
     reads = counting.document_reads
@@ -154,3 +154,37 @@ def test_search_returns_what_chroma_stores_and_keeps_it(settings_factory, small_
     assert counting.document_reads == reads, "texts of an unchanging collection are kept"
     again[0].meta["stage"] = "changed by a caller"
     assert bot.retriever.search(question, k=6)[0].meta["stage"] != "changed by a caller"
+
+
+def test_indexes_written_before_texts_moved_into_metadata_still_read(tmp_path, small_corpus):
+    """Older builds kept a chunk's text as the Chroma document; readers take both layouts."""
+    import chromadb
+    import numpy as np
+
+    from index.build import add_chunks
+    from index.reader import OpenIndex, _bm25_from_collection
+    from index.store import Manifest, chroma_settings
+
+    chunks = chunk_corpus(load_corpus(small_corpus))[:20]
+    vectors = np.random.default_rng(0).random((len(chunks), 8), dtype=np.float32)
+    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"), settings=chroma_settings())
+    old = client.create_collection("old-layout", embedding_function=None)
+    old.add(ids=[c.id for c in chunks], embeddings=vectors, documents=[c.text for c in chunks],
+            metadatas=[dict(c.metadata, hash=c.hash) for c in chunks])
+    new = client.create_collection("new-layout", embedding_function=None)
+    add_chunks(new, chunks, vectors)
+    assert new.get(ids=[chunks[0].id], include=["documents"])["documents"] == [None]
+
+    manifest = Manifest(collection="x", corpus_hash="", model="", quantization="fp32",
+                        model_fingerprint="")
+    read = []
+    for col in (old, new):
+        index = OpenIndex(manifest=manifest, collection=col,
+                          bm25=_bm25_from_collection(col, tmp_path / f"bm25-{col.name}"))
+        records = index.records([c.id for c in chunks])
+        assert {cid: text for cid, (text, _) in records.items()} == \
+            {c.id: c.text for c in chunks}
+        assert all("text" not in meta and meta["source_id"] for _, meta in records.values())
+        assert index.bm25.search(chunks[0].text, 1)[0][0] == chunks[0].id
+        read.append(records)
+    assert read[0] == read[1]

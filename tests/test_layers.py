@@ -38,6 +38,9 @@ def test_importing_the_packages_creates_nothing(tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     for name in ("bot.agent", "bot.factory", "bot.state", "index.build", "corpus.loader"):
+        # fresh imports, then the originals back: other tests hold the original classes
+        if name in sys.modules:
+            monkeypatch.setitem(sys.modules, name, sys.modules[name])
         sys.modules.pop(name, None)
         importlib.import_module(name)
     assert list(tmp_path.iterdir()) == []
