@@ -218,11 +218,12 @@ class CareerBot:
             resources = self._resources(res_query, n_res, loose, stage)
             relaxed = f"nothing curated at {filters.level} level, so any level"
         role_hit = self._role_hit(role) if role else None
+        usable = passages
         if role is not None:  # another role's profile is noise unless the user named it
             named = self._roles_named(turn.question)
-            passages = [h for h in passages if h.meta.get("kind") != "role"
-                        or h.source_id == role.doc_id or h.source_id in named]
-        stage_passages = sorted(passages, key=lambda h: (h.stage != stage, -h.score))
+            usable = [h for h in passages if h.meta.get("kind") != "role"
+                      or h.source_id == role.doc_id or h.source_id in named]
+        stage_passages = sorted(usable, key=lambda h: (h.stage != stage, -h.score))
         max_steps = max(1, self.top_k - len(resources) - (1 if role_hit else 0))
         turn.ctx = Context(
             question=turn.query, stage=stage, next_stage=turn.stage.next_stage,
