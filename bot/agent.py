@@ -37,6 +37,9 @@ _CV_HINT = re.compile(r"\b(experience|skills|worked|resume|résumé|cv|education
 
 
 _GUIDES_AND_ROLES = {"kind": {"$in": ["guide", "role"]}}
+_STARTING = re.compile(r"\b(where|how) (do|should|can) i (start|begin)\b|\bget(ting)? started\b|"
+                       r"\b(first|initial) steps?\b|\bwhat should i learn first\b", re.I)
+_LEVEL_ORDER = {"beginner": 0, "any": 0, "intermediate": 1, "advanced": 2}
 
 
 class Source(BaseModel):
@@ -210,12 +213,13 @@ class CareerBot:
         n_res = 4 if stage == "resources" else (3 if filters.formats or missing else 2)
         res_query = (" ".join(missing[:3]) if missing else turn.query) + (
             f" {role.name}" if role else "")
-        resources = self._resources(res_query, n_res, filters, stage)
+        starting = not filters.level and bool(_STARTING.search(turn.question))
+        resources = self._resources(res_query, n_res, filters, stage, starting)
         relaxed = ""
         if not resources and filters.level:
             loose = Filters(role=filters.role, formats=filters.formats,
                             free_only=filters.free_only)
-            resources = self._resources(res_query, n_res, loose, stage)
+            resources = self._resources(res_query, n_res, loose, stage, starting)
             relaxed = f"nothing curated at {filters.level} level, so any level"
         role_hit = self._role_hit(role) if role else None
         usable = passages
@@ -307,8 +311,13 @@ class CareerBot:
             roadmap["target_role"] = ctx.role.id
         self.store.set_roadmap(user_id, roadmap)
 
-    def _resources(self, query: str, k: int, filters: Filters, stage: str) -> list[Hit]:
-        """Resources tagged for the user's stage first, then the best of the rest."""
+    def _resources(self, query: str, k: int, filters: Filters, stage: str,
+                   starting: bool = False) -> list[Hit]:
+        """Resources tagged for the user's stage first, then the best of the rest.
+
+        ``starting``: the question is about where to begin, so among equally fitting
+        resources the easier ones come first (a preference, not a level filter).
+        """
         where = filters.where(kinds=["resource"])
         # someone who has picked a role has finished surveying the field: what they use next
         # is that role's first learning resources, not a general overview or a news digest
@@ -317,6 +326,8 @@ class CareerBot:
             staged = {"$or": [staged, {"stage:building-blocks": True}]}
         first = self.retriever.search(query, k=k * 3, where={"$and": [where, staged]}
                                       if where else staged, mode=self.retrieval_mode)
+        if starting:  # stable: rank order within each level
+            first.sort(key=lambda h: _LEVEL_ORDER.get(str(h.meta.get("level")), 1))
         if not filters.formats:  # two newsletters are a worse list than a course and a book
             first = _varied(first)
         first = first[:k]

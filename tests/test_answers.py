@@ -170,6 +170,8 @@ def test_someone_who_picked_a_role_gets_that_roles_first_learning_resources(care
     by_id = {r.id: r for r in load_corpus(DEFAULT_CORPUS_DIR).resources}
     assert any("building-blocks" in by_id[s.id].stages for s in resources)
     assert all("nlp-engineer" in by_id[s.id].roles or not by_id[s.id].roles for s in resources)
+    assert by_id[resources[0].id].level == "beginner", "where to start: easier resources first"
+    assert answer.filters.get("level") is None, "a preference, not a level filter"
 
 
 def test_pasted_cv_gets_missing_skills_in_learning_order(career_bot):
