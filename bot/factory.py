@@ -6,6 +6,7 @@ parts (an encoder, a generator, a state store) where they need to.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -112,8 +113,12 @@ def build_bot(settings: Settings, *, encoder: Encoder | None = None,
     offline_env()
     client, manifests = make_chroma(settings)
     opened = open_index(client, manifests, settings.data_dir)
-    threading.Thread(target=warm_collection, args=(opened.collection,), daemon=True,
-                     name="chroma-warm").start()
+    warm = threading.Thread(target=warm_collection, args=(opened.collection,), daemon=True,
+                            name="chroma-warm")
+    warm.start()
+    # a process that ends while the warm-up query is still inside Chroma's native code
+    # crashed at interpreter shutdown (SIGSEGV): let the query finish first
+    atexit.register(warm.join, 10.0)
     encoder = encoder or make_encoder(settings, on_notice=log.warning)
     corpus = load_corpus(settings.corpus_dir)
     texts, labels = StageDetector.anchor_texts(corpus.stages)

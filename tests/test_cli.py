@@ -71,6 +71,27 @@ def test_unknown_profile_key_is_named(full_settings, tmp_path):
     assert "favourite_colour" in out.stderr and "level" in out.stderr
 
 
+def test_a_target_role_the_corpus_does_not_know_is_named(full_settings, tmp_path):
+    bad = tmp_path / "p.json"
+    bad.write_text(json.dumps({"target_role": "astronaut"}))
+    out = run(["ask", "What should I learn?", "--profile", str(bad)], full_settings)
+    assert out.returncode == 2, out.stderr  # exactly 2: no crash on the way out
+    assert "unknown target_role 'astronaut'" in out.stderr and "Data scientist" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_a_process_that_ends_right_after_building_the_bot_exits_cleanly(full_settings):
+    """Ending while the collection warm-up query ran inside Chroma crashed at shutdown."""
+    script = ("import sys\nfrom bot.cli.talk_cmds import load_bot\nfrom bot.settings import "
+              "Settings\nload_bot(Settings())\nsys.exit(3)\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERBOT_")}
+    env.update(CAREERBOT_DATA_DIR=str(full_settings.data_dir),
+               CAREERBOT_CORPUS_DIR=str(full_settings.corpus_dir))
+    codes = [subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                            capture_output=True, timeout=120).returncode for _ in range(3)]
+    assert codes == [3, 3, 3]
+
+
 def test_missing_index_tells_the_user_what_to_run(settings_factory):
     s = settings_factory()
     out = run(["ask", "How do I become a data scientist?"], s)
