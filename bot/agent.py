@@ -21,7 +21,13 @@ from bot.composer import Composed, Context, is_action, sentence_split, terms
 from bot.generators import ChatGenerator, Generator, pieces_of
 from bot.hygiene import InputProblem, check_input
 from bot.plan import due_review_note
-from bot.profile import LearnerProfile, formats_in_text, match_role, profile_from_text
+from bot.profile import (
+    LearnerProfile,
+    formats_in_text,
+    match_role,
+    profile_from_text,
+    require_known_role,
+)
 from bot.retrieval import Filters, Hit, HybridRetriever, Mode
 from bot.scope import ScopeGuard
 from bot.stages import StageDetector, StageResult, next_stage_of
@@ -129,6 +135,8 @@ class CareerBot:
         roadmap still come from the store.
         """
         clean = check_input(question, self.max_input_chars)
+        if profile is not None:
+            require_known_role(profile, self.roles)
         turn = Turn(question=clean.text, user_id=user_id, profile=profile or LearnerProfile(),
                     history=list(history or []), history_given=history is not None)
         yield from self.chain.stream(turn)

@@ -73,6 +73,15 @@ def parse_profile(data: object, where: str = "profile") -> LearnerProfile:
         raise ProfileError(f"{where}: " + "; ".join(parts)) from None
 
 
+def require_known_role(profile: LearnerProfile, roles: list[Role]) -> None:
+    """A ``target_role`` that names none of the corpus's roles is an error naming it (the
+    answer would otherwise quietly ignore it)."""
+    if profile.target_role and match_role(profile.target_role, roles) is None:
+        names = ", ".join(sorted(r.name for r in roles))
+        raise ProfileError(f"profile: unknown target_role {profile.target_role!r}; "
+                           f"use one of: {names}")
+
+
 def load_profile_file(path: Path) -> LearnerProfile:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.profile import LearnerProfile, ProfileError, parse_profile
-from corpus.schema import STAGES
+from bot.profile import LearnerProfile, ProfileError, parse_profile, require_known_role
+from corpus.schema import STAGES, Role
 
 REQUIRED = ("id", "question", "expected_stage", "expected_topics", "should_decline")
 OPTIONAL = ("history", "profile", "expected_sources", "tags", "note", "source", "comment",
@@ -82,8 +82,9 @@ def _history(value: Any, where: str) -> list[dict[str, str]]:
     return out
 
 
-def parse_case(data: Any, where: str, known_ids: set[str] | None = None) -> EvalCase:
-    """Validate one decoded line."""
+def parse_case(data: Any, where: str, known_ids: set[str] | None = None,
+               roles: list[Role] | None = None) -> EvalCase:
+    """Validate one decoded line; ``roles`` checks a profile's ``target_role``."""
     if not isinstance(data, dict):
         raise DatasetError(f"{where}: must be a JSON object")
     for key in REQUIRED:
@@ -119,6 +120,11 @@ def parse_case(data: Any, where: str, known_ids: set[str] | None = None) -> Eval
             profile = parse_profile(data["profile"], f"{where}: field 'profile'")
         except ProfileError as exc:
             raise DatasetError(str(exc)) from None
+        if roles is not None:
+            try:
+                require_known_role(profile, roles)
+            except ProfileError as exc:
+                raise _fail(where, "profile", str(exc).removeprefix("profile: ")) from None
     return EvalCase(
         id=cid.strip(), question=question, expected_stage=stage,
         expected_topics=_str_list(data["expected_topics"], where, "expected_topics", lower=True),
@@ -127,8 +133,8 @@ def parse_case(data: Any, where: str, known_ids: set[str] | None = None) -> Eval
         tags=_str_list(data.get("tags", []), where, "tags"))
 
 
-def parse_lines(lines: Iterable[str], name: str,
-                known_ids: set[str] | None = None) -> list[EvalCase]:
+def parse_lines(lines: Iterable[str], name: str, known_ids: set[str] | None = None,
+                roles: list[Role] | None = None) -> list[EvalCase]:
     """Cases from JSONL lines; blank lines are skipped, ids must be unique."""
     cases: list[EvalCase] = []
     seen: dict[str, int] = {}
@@ -141,7 +147,7 @@ def parse_lines(lines: Iterable[str], name: str,
         except json.JSONDecodeError as exc:
             raise DatasetError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") \
                 from None
-        case = parse_case(data, where, known_ids)
+        case = parse_case(data, where, known_ids, roles)
         if case.id in seen:
             raise _fail(where, "id", f"{case.id!r} repeats the id of line {seen[case.id]}")
         seen[case.id] = n
@@ -152,12 +158,14 @@ def parse_lines(lines: Iterable[str], name: str,
     return cases
 
 
-def load_dataset(path: Path, known_ids: set[str] | None = None) -> list[EvalCase]:
-    """Read and validate a JSONL dataset; ``known_ids`` checks ``expected_sources``."""
+def load_dataset(path: Path, known_ids: set[str] | None = None,
+                 roles: list[Role] | None = None) -> list[EvalCase]:
+    """Read and validate a JSONL dataset; ``known_ids`` checks ``expected_sources`` and
+    ``roles`` the profiles' target roles."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DatasetError(f"{path}: dataset file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DatasetError(f"{path}: cannot read ({exc})") from None
-    return parse_lines(text.splitlines(), str(path), known_ids)
+    return parse_lines(text.splitlines(), str(path), known_ids, roles)

@@ -95,6 +95,20 @@ def test_a_bad_line_is_named_with_its_field(text: str, needle: str) -> None:
     assert str(err.value).startswith("cases.jsonl line")
 
 
+def test_a_profile_target_role_outside_the_corpus_is_named() -> None:
+    from bot.settings import DEFAULT_CORPUS_DIR
+    from corpus.loader import load_corpus
+
+    roles = list(load_corpus(DEFAULT_CORPUS_DIR).roles)
+    ok = parse_lines([line(id="a", profile={"target_role": "ML engineer"})], "cases.jsonl",
+                     roles=roles)
+    assert ok[0].profile is not None and ok[0].profile.target_role == "ML engineer"
+    with pytest.raises(DatasetError) as err:
+        parse_lines([line(id="b", profile={"target_role": "astronaut"})], "cases.jsonl",
+                    roles=roles)
+    assert str(err.value).startswith("cases.jsonl line 1: field 'profile': unknown target_role")
+
+
 def test_history_profile_and_blank_lines_are_read() -> None:
     cases = parse_lines([line(history=[{"role": "user", "content": "I like data"},
                                        {"role": "assistant", "content": "ok"}],
