@@ -212,6 +212,15 @@ def test_plan_command_export_edit_import_regenerate(tmp_path):
     assert ics.read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
 
 
+def test_a_plan_for_a_target_role_the_corpus_lacks_is_refused_and_nothing_stored(tmp_path):
+    profile = tmp_path / "me.json"
+    profile.write_text(json.dumps({"target_role": "astronaut", "hours_per_week": 3}))
+    out = run(["plan", "--user", "ro", "--profile", str(profile)], tmp_path)
+    assert out.exit_code == 2 and "unknown target_role 'astronaut'" in out.stderr
+    shown = run(["data", "show", "--user", "ro"], tmp_path)
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["profiles"] == []
+
+
 def test_importing_without_a_plan_is_a_usage_error(tmp_path):
     md = tmp_path / "plan.md"
     md.write_text("- [x] `guide-landscape-map-of-ai-roles` roles\n")

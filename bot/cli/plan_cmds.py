@@ -117,15 +117,18 @@ def plan_cmd(user: str, weeks: int | None, fmt: str | None, out: Path | None,
     from bot.factory import make_store
     from bot.plan import due_review_note, plan_for_user
     from bot.plan_export import to_ics, to_markdown
-    from bot.profile import LearnerProfile, load_profile_file
+    from bot.profile import LearnerProfile, load_profile_file, require_known_role
     from corpus.loader import load_corpus
 
     s = settings()
-    store = make_store(s)
     corpus = load_corpus(s.corpus_dir)
-    if profile_file:
+    given = load_profile_file(profile_file) if profile_file else None
+    if given is not None:
+        require_known_role(given, list(corpus.roles))
+    store = make_store(s)
+    if given is not None:
         stored = LearnerProfile.model_validate(store.get_profile(user))
-        merged = stored.merged(load_profile_file(profile_file))
+        merged = stored.merged(given)
         store.set_profile(user, merged.model_dump(exclude_none=True))
     if import_file:
         _import_ticks(store, user, import_file)
