@@ -23,6 +23,7 @@ from bot.hygiene import InputProblem, check_input
 from bot.plan import due_review_note
 from bot.profile import (
     LearnerProfile,
+    asks_for_free,
     formats_in_text,
     match_role,
     profile_from_text,
@@ -174,11 +175,15 @@ class CareerBot:
         role = self.role_by_text(turn.question) or self.role_by_text(turn.profile.target_role)
         if role is None and turn.follow_up:
             role = self.role_by_text(turn.query)
+        # a follow-up keeps the formats of the turn before only while it is still about
+        # resources ("and which of those are free?"), not once it moves on ("and projects?")
+        inherit = turn.follow_up and turn.stage is not None and turn.stage.stage == "resources"
         formats = formats_in_text(turn.question) or (
-            formats_in_text(turn.query) if turn.follow_up else []) or list(
+            formats_in_text(turn.query) if inherit else []) or list(
             turn.profile.formats or [])
         return Filters(role=role.id if role else None, level=turn.profile.level,
-                       formats=formats, free_only=turn.profile.budget == "free"), role
+                       formats=formats, free_only=turn.profile.budget == "free"
+                       or asks_for_free(turn.question)), role
 
     def _retrieve(self, turn: Turn) -> Turn:
         qvec = self.retriever.embed(turn.query)

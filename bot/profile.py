@@ -185,6 +185,17 @@ def profile_from_text(text: str, roles: list[Role]) -> LearnerProfile:
     return LearnerProfile.model_validate(data)
 
 
+_FREE_ASK = re.compile(r"\b(?<!feel )free\b(?!-form|\s+(time|hours?|weekends?|evenings?|days?|tier|"
+                       r"will|speech|text))|"
+                       r"\bno[- ]cost\b|\bwithout paying\b|\bfree of charge\b", re.I)
+
+
+def asks_for_free(text: str) -> bool:
+    """Whether a question asks for free resources ("which of those are free?"): a filter
+    for this answer only, unlike a stated budget, which goes into the profile."""
+    return bool(_FREE_ASK.search(text))
+
+
 def formats_in_text(text: str) -> list[str]:
     """Resource kinds a question asks for ("which books ..." -> ["book"])."""
     low = text.lower()

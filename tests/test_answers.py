@@ -84,6 +84,20 @@ def test_profile_filters_are_applied_and_stated(career_bot):
     assert all(r.kind == "course" and r.cost in ("free", "freemium") for r in picked)
 
 
+@pytest.mark.parametrize(("text", "asks"), [
+    ("Can you recommend a good free online course?", True),
+    ("which of those are free?", True),
+    ("any no-cost options for SQL?", True),
+    ("I have little free time, what should I learn?", False),
+    ("Is the AWS free tier enough to deploy a project?", False),
+    ("feel free to suggest anything", False),
+])
+def test_a_question_asking_for_free_resources_is_told_apart(text, asks):
+    from bot.profile import asks_for_free
+
+    assert asks_for_free(text) is asks
+
+
 def test_an_answer_for_one_role_leaves_other_role_profiles_out(career_bot):
     answer = career_bot.ask("I'm a backend developer and I want to become a data scientist. "
                             "Where do I start?")
@@ -111,6 +125,15 @@ def test_follow_up_uses_the_conversation(full_settings, tmp_path):
     assert answer.filters.get("formats") == ["book"]
     assert answer.filters.get("role") == "data-scientist"
     assert any(s.kind == "resource" for s in answer.sources)
+
+    free = bot.ask("which of those are free?", user_id="u1")
+    assert free.filters.get("formats") == ["book"] and free.filters.get("cost") == "free"
+    assert "free or freemium only" in free.answer
+    assert "budget" not in bot.store.get_profile("u1"), "asked once, not a stated budget"
+
+    moved_on = bot.ask("and what about projects?", user_id="u1")
+    assert moved_on.stage == "portfolio"
+    assert "formats" not in moved_on.filters, "the books filter stays with the books question"
 
 
 def test_users_never_see_each_others_state(full_settings, tmp_path):
