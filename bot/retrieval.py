@@ -16,7 +16,7 @@ import numpy as np
 
 from index.embedder import Encoder
 from index.reader import OpenIndex
-from index.store import RECORD_FIELDS
+from index.store import RECORD_FIELDS, stored_records
 
 Mode = Literal["hybrid", "dense", "bm25"]
 T = TypeVar("T")
@@ -172,7 +172,7 @@ class HybridRetriever:
                 include=["distances", *RECORD_FIELDS] if cold else ["distances"])
             ids, dists = res["ids"][0], res["distances"][0]
             if cold:
-                index.keep(ids, res["documents"][0], res["metadatas"][0])
+                index.keep(ids, stored_records(res["documents"][0], res["metadatas"][0]))
             records = index.records(ids)
             return [Hit(cid, records[cid][0], dict(records[cid][1]), dense_sim=1.0 - float(d),
                         dense_rank=rank)

@@ -19,7 +19,7 @@ import numpy as np
 
 from bot import prompts
 from index.embedder import Encoder
-from index.store import RECORD_FIELDS, stored_record
+from index.store import RECORD_FIELDS, stored_records
 
 # Calibrated on composer answers: resource and role lines score 0.77-0.98 against their own
 # entry's chunk; the same answers' sentences against eight unrelated entries score median
@@ -119,8 +119,7 @@ class SourceLookup:
             if not got["ids"]:
                 self._cache[source_id] = None
             else:
-                records = [stored_record(d, m) for d, m in
-                           zip(got["documents"], got["metadatas"], strict=True)]
+                records = stored_records(got["documents"], got["metadatas"])
                 metas = [m for _, m in records]
                 stages = {k.split(":", 1)[1] for m in metas for k, v in m.items()
                           if k.startswith("stage:") and v is True}

@@ -13,7 +13,7 @@ from index.store import (
     Manifest,
     ManifestStore,
     bm25_dir,
-    stored_record,
+    stored_records,
 )
 
 MISSING = "index missing: run `careerbot index`"
@@ -54,15 +54,12 @@ class OpenIndex:
                 found[cid] = rec
         if missing:
             got = self.collection.get(ids=missing, include=RECORD_FIELDS)
-            found.update(self.keep(got["ids"], got["documents"], got["metadatas"]))
+            found.update(self.keep(got["ids"], stored_records(got["documents"], got["metadatas"])))
         return found
 
-    def keep(self, ids: list[str], documents: list[Any] | None,
-             metadatas: list[Any]) -> dict[str, Record]:
-        """Remember chunks read from the collection; returns them as records."""
-        docs = documents if documents is not None else [None] * len(ids)
-        fresh = {cid: stored_record(doc, meta)
-                 for cid, doc, meta in zip(ids, docs, metadatas, strict=False)}
+    def keep(self, ids: list[str], records: list[Record]) -> dict[str, Record]:
+        """Remember chunks read from the collection; returns them by id."""
+        fresh = dict(zip(ids, records, strict=True))
         if len(self.cache) + len(fresh) > CACHE_LIMIT:
             self.cache.clear()
         self.cache.update(fresh)
@@ -98,8 +95,7 @@ def _bm25_from_collection(collection: Any, path: Path) -> BM25Index:
         if not got["ids"]:
             break
         ids.extend(got["ids"])
-        docs.extend(stored_record(doc, meta)[0] for doc, meta in
-                    zip(got["documents"], got["metadatas"], strict=True))
+        docs.extend(text for text, _ in stored_records(got["documents"], got["metadatas"]))
         offset += len(got["ids"])
     if not ids:
         raise IndexMissingError(MISSING)

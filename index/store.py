@@ -39,6 +39,11 @@ def stored_record(document: str | None, metadata: Any) -> tuple[str, dict[str, A
     return (str(text) if text is not None else document or ""), meta
 
 
+def stored_records(documents: list[Any], metadatas: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Text and metadata of each record of a Chroma result read with ``RECORD_FIELDS``."""
+    return [stored_record(doc, meta) for doc, meta in zip(documents, metadatas, strict=True)]
+
+
 class IndexMissingError(RuntimeError):
     """There is no usable index; the message tells the user what to run."""
 
