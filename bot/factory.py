@@ -48,6 +48,20 @@ def make_encoder(settings: Settings, on_notice: Callable[[str], None] | None = N
     return build_encoder(settings.data_dir, settings.encoder, settings.quantization, on_notice)
 
 
+def index_encoder(encoder: Encoder, built: str, settings: Settings) -> Encoder:
+    """The encoder for queries over an index built at precision ``built``.
+
+    After ``CAREERBOT_QUANTIZATION`` changes, the index keeps its vectors until
+    ``careerbot index`` rebuilds it; queries encoded at the other precision would be compared
+    with vectors of a different model, so they follow the index, with one notice.
+    """
+    if getattr(encoder, "quantization", built) == built:
+        return encoder
+    log.warning("the index was built at %s but CAREERBOT_QUANTIZATION is %s: queries use %s "
+                "until `careerbot index` rebuilds it", built, settings.quantization, built)
+    return build_encoder(settings.data_dir, settings.encoder, built, log.warning)
+
+
 def warm_collection(collection: Any) -> None:
     """Load the collection's vector index now, off the main thread (Chroma loads it on the
     first query: ~45 ms that would otherwise land on the first answer)."""
@@ -119,7 +133,8 @@ def build_bot(settings: Settings, *, encoder: Encoder | None = None,
     # a process that ends while the warm-up query is still inside Chroma's native code
     # crashed at interpreter shutdown (SIGSEGV): let the query finish first
     atexit.register(warm.join, 10.0)
-    encoder = encoder or make_encoder(settings, on_notice=log.warning)
+    encoder = index_encoder(encoder or make_encoder(settings, on_notice=log.warning),
+                            opened.manifest.quantization, settings)
     corpus = load_corpus(settings.corpus_dir)
     texts, labels = StageDetector.anchor_texts(corpus.stages)
     cache = settings.data_dir

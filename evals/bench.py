@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.settings import Settings
 from evals.bench_scale import (
     bench_settings,
     careerbot_cmd,
@@ -45,7 +46,8 @@ ENCODERS: dict[str, dict[str, str]] = {
     "onnx-fp32": {"encoder": "onnx", "quantization": "fp32"},
     "onnx-int8": {"encoder": "onnx", "quantization": "int8"},
 }
-MAIN = "onnx-fp32"  # the default configuration: its figures fill the INTERFACES keys
+# the default configuration: its figures fill the INTERFACES keys
+MAIN = f"onnx-{Settings.model_fields['quantization'].default}"
 WebLoad = Callable[[str, int, int], dict[str, Any]]
 
 

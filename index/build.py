@@ -28,7 +28,7 @@ from corpus.loader import corpus_hash, load_corpus
 from corpus.schema import STAGES
 from index.bm25 import BM25Index
 from index.chunking import Chunk, chunk_corpus
-from index.embedder import EXPORT_VERSION, MODEL_NAME, Encoder, model_fingerprint
+from index.embedder import INT8_VECTORS, MODEL_NAME, Encoder, model_fingerprint
 from index.store import IndexMissingError, Manifest, ManifestStore, bm25_dir, stored_metadata
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def build_index(
     except IndexMissingError as exc:  # a corrupt manifest is replaced by this full build
         log.warning("%s; building a fresh index", exc)
         old = None
-    int8_export = EXPORT_VERSION if quantization == "int8" else None
+    int8_export = INT8_VECTORS if quantization == "int8" else None
     same_encoder = bool(old and old.model_fingerprint == fingerprint
                         and old.quantization == quantization
                         and old.int8_export == int8_export)

@@ -65,8 +65,8 @@ class Manifest:
     stage_counts: dict[str, int] = field(default_factory=dict)
     built_at: str = ""
     version: int = MANIFEST_VERSION
-    # int8 vectors depend on the export recipe (fp32 ones do not, to 1e-6): a new recipe
-    # re-embeds an int8 index in full rather than mixing vectors of two quantized models
+    # int8 vectors depend on the export and feeding recipe (``INT8_VECTORS``; fp32 ones do
+    # not, to 1e-6): a new recipe re-embeds an int8 index in full rather than mixing two
     int8_export: int | None = None
 
     def to_json(self) -> str:

@@ -107,26 +107,33 @@ print(json.dumps({{"chat_ok": chat.exit_code == 0 and "Sources" in chat.output,
 
 
 @pytest.mark.slow
-def test_fp32_onnx_index_vectors_match_sentence_transformers(full_settings, reference):
-    """The stored vectors of every real chunk (ONNX fp32 at index time) vs the reference."""
+def test_fp32_onnx_matches_sentence_transformers_on_every_corpus_chunk(
+        full_settings, onnx_export, reference):
+    texts = open_docs(full_settings)
+    fp32 = OnnxEncoder(onnx_export, "fp32").encode(texts)  # batched as an fp32 index build is
+    cosine = (fp32 * reference.encode(texts)).sum(axis=1)
+    assert len(cosine) > 500
+    assert cosine.min() >= 0.9999
+
+
+@pytest.mark.slow
+def test_the_default_int8_index_holds_each_chunks_own_int8_vector(full_settings, reference):
+    """The stored vectors of every real chunk: what int8 gives the text alone, near the
+    reference."""
     from bot.factory import make_chroma
     from index.reader import open_index
 
-    assert onnx_ready(full_settings.data_dir) and full_settings.quantization == "fp32"
+    assert full_settings.quantization == "int8"  # the default since the eval comparison
     client, manifests = make_chroma(full_settings)
     got = open_index(client, manifests, full_settings.data_dir).collection.get(
         include=["metadatas", "embeddings"])
     stored = np.asarray(got["embeddings"], dtype=np.float32)
-    ref = reference.encode([m["text"] for m in got["metadatas"]])
-    cosine = (stored * ref).sum(axis=1)
-    assert len(cosine) == len(manifests.read().chunk_hashes) > 500
-    assert cosine.min() >= 0.9999
-
-
-def test_int8_onnx_stays_close_to_the_reference(full_settings, reference):
-    texts = open_docs(full_settings)[:64]
-    int8 = OnnxEncoder(onnx_export_dir(full_settings.data_dir), "int8").encode(texts)
-    cosine = (int8 * reference.encode(texts)).sum(axis=1)
+    texts = [m["text"] for m in got["metadatas"]]
+    assert len(texts) == len(manifests.read().chunk_hashes) > 500
+    int8 = OnnxEncoder(onnx_export_dir(full_settings.data_dir), "int8")
+    alone = np.stack([int8.encode([t])[0] for t in texts])
+    assert np.abs(stored - alone).max() < 1e-5
+    cosine = (stored * reference.encode(texts)).sum(axis=1)
     assert cosine.mean() >= 0.99 and cosine.min() >= 0.98
 
 
@@ -160,6 +167,16 @@ def test_a_text_gets_the_same_fp32_vector_whatever_it_is_batched_with(onnx_expor
     assert np.abs(mixed[1] - alone).max() < 1e-5
     assert np.allclose(np.linalg.norm(mixed, axis=1), 1.0, atol=1e-5)
     assert encoder.encode([]).shape == (0, encoder.dim)
+
+
+def test_int8_gives_a_text_the_same_vector_whatever_it_is_batched_with(onnx_export):
+    """int8 activations are scaled per batch: a text's neighbours must not move its vector."""
+    encoder = OnnxEncoder(onnx_export, "int8")
+    texts = ["Which course teaches linear algebra for machine learning?",
+             "Kaggle competitions for a portfolio", "How do I negotiate an offer? " * 30]
+    alone = np.stack([encoder.encode([t])[0] for t in texts])
+    together = encoder.encode(texts[::-1], batch_size=8)[::-1]
+    assert np.abs(together - alone).max() < 1e-6
 
 
 def stale_export(src: Path, dest_data: Path, *, fingerprint: str | None = None,
@@ -196,9 +213,9 @@ def test_bad_export_falls_back_to_the_reference_with_one_notice(
     assert (encoder.encode(texts) * onnx).sum(axis=1).min() >= 0.9999  # the right vectors
 
 
-def test_a_bot_over_an_index_without_its_export_answers_the_same(
+def test_a_bot_over_an_index_without_its_export_answers_alike(
         full_settings, career_bot, tmp_path, caplog, reference):
-    """An index copied elsewhere without ``onnx/``: one warning, then the same answer."""
+    """An index copied elsewhere without ``onnx/``: one warning, then a like answer."""
     from bot.factory import build_bot
 
     data = tmp_path / "copied"
@@ -211,5 +228,32 @@ def test_a_bot_over_an_index_without_its_export_answers_the_same(
     assert isinstance(bot.retriever.encoder, SentenceTransformerEncoder)
     fallback: Any = bot.ask(QUESTION)
     expected = career_bot.ask(QUESTION)
-    assert [s.id for s in fallback.sources] == [s.id for s in expected.sources]
+    got, want = [s.id for s in fallback.sources], [s.id for s in expected.sources]
+    # the same model's vectors (fp32 queries against int8 chunks, cosine ~0.994): the same
+    # stage and leading sources; a near tie further down may swap
     assert fallback.stage == expected.stage
+    assert got[:2] == want[:2], (got, want)
+    assert len(set(got) & set(want)) >= len(want) - 2, (got, want)
+
+
+def test_queries_follow_the_precision_the_index_was_built_at(settings_factory, small_corpus,
+                                                              caplog):
+    """CAREERBOT_QUANTIZATION changed after a build: one notice until `careerbot index`."""
+    from bot.factory import build_bot, run_index
+
+    fp32 = settings_factory(corpus_dir=small_corpus, quantization="fp32")
+    run_index(fp32)
+    int8 = fp32.model_copy(update={"quantization": "int8"})
+
+    def notices() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "was built at" in r.getMessage()]
+
+    with caplog.at_level(logging.WARNING):
+        bot = build_bot(int8, store=None, keep_state=False)
+    assert bot.retriever.encoder.quantization == "fp32"
+    assert len(notices()) == 1 and "careerbot index" in notices()[0]
+    assert run_index(int8).embedded > 0  # the rebuild at the new precision
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        bot = build_bot(int8, store=None, keep_state=False)
+    assert bot.retriever.encoder.quantization == "int8" and notices() == []

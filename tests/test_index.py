@@ -48,14 +48,15 @@ def test_incremental_build_embeds_only_what_changed(settings_factory, small_corp
     assert manifests.read().collection == third.collection
 
 
-def test_an_int8_index_from_an_older_export_recipe_is_re_embedded_in_full(
-        settings_factory, small_corpus):
+@pytest.mark.parametrize("older", [None, 2], ids=["unrecorded", "batched int8"])
+def test_an_int8_index_from_an_older_recipe_is_re_embedded_in_full(
+        settings_factory, small_corpus, older):
     from dataclasses import replace
 
     s = settings_factory(corpus_dir=small_corpus, quantization="int8")
     total = run_index(s).embedded
     _, manifests = make_chroma(s)
-    manifests.write(replace(manifests.read(), int8_export=None))  # as an older build left it
+    manifests.write(replace(manifests.read(), int8_export=older))  # as an older build left it
     again = run_index(s)
     assert again.switched and again.embedded == total
     assert not run_index(s).changed
