@@ -40,6 +40,7 @@ from evals.bench_scale import (
     save_base,
     wait_http,
 )
+from evals.bench_targets import check_targets
 
 ENCODERS: dict[str, dict[str, str]] = {
     "sentence-transformers": {"encoder": "sentence-transformers", "quantization": "fp32"},
@@ -386,6 +387,7 @@ class Bench:
         result["machine"]["loadavg_end"] = round(os.getloadavg()[0], 2)
         result["bench_s"] = round(time.perf_counter() - started, 1)
         result["notes"] = self.cfg.notes
+        result["targets"] = check_targets(result)
         return result
 
 

@@ -72,6 +72,11 @@ def render_table(r: dict[str, Any]) -> str:
             lines.append(f"{'':<10}{row['concurrency']:>9}{row['answers_per_s']:>11.2f}"
                          f"{row['errors']:>8}{row.get('busy', 0):>6}"
                          f"{_fmt(row.get('p95_ms')):>10}")
+    if r.get("targets"):
+        lines += ["", f"{'targets':<46}{'measured':>10}  {'target':<10}"]
+        for t in r["targets"]:
+            verdict = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]
+            lines.append(f"  {t['what']:<44}{_fmt(t['value']):>10}  {t['target']:<10}{verdict}")
     for note in r.get("notes", []):
         lines.append(f"note: {note}")
     lines.append(f"\nbench took {r.get('bench_s')} s")
