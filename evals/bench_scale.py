@@ -104,7 +104,7 @@ def build_synthetic_index(settings: Settings, base_dir: Path, total: int,
         add(chunks, vecs)
     BM25Index.build(ids, texts).save(bm25_dir(settings.data_dir, name))
     manifests.write(Manifest(collection=name, corpus_hash=f"synthetic-{total}-{seed}",
-                             model=MODEL_NAME, quantization="fp32",
+                             model=MODEL_NAME, quantization=settings.quantization,
                              model_fingerprint=model_fingerprint(),
                              built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z")))
     return {"chunks": len(ids), "build_s": round(time.perf_counter() - started, 2)}

@@ -12,7 +12,8 @@ from bot.cli import cli, settings
 
 
 def index_status(s: Any) -> dict[str, Any]:
-    """What the current index is and whether the corpus has changed since it was built."""
+    """What the current index is and whether `careerbot index` would change it (the corpus
+    changed since the build, or the configured precision is not the one it was built at)."""
     from bot.factory import make_chroma
     from corpus.loader import corpus_hash
     from index.embedder import MODEL_NAME
@@ -26,9 +27,10 @@ def index_status(s: Any) -> dict[str, Any]:
     return {"built": True, "collection": manifest.collection, "chunks":
             len(manifest.chunk_hashes), "counts": manifest.stage_counts,
             "model": manifest.model, "quantization": manifest.quantization,
+            "configured_quantization": s.quantization,
             "corpus_hash": manifest.corpus_hash, "current_corpus_hash": current,
-            "stale": current != manifest.corpus_hash, "built_at": manifest.built_at,
-            "backend": "server" if s.chroma_url else "embedded"}
+            "stale": current != manifest.corpus_hash or manifest.quantization != s.quantization,
+            "built_at": manifest.built_at, "backend": "server" if s.chroma_url else "embedded"}
 
 
 def build_with_progress(s: Any, rebuild: bool = False, quiet: bool = False) -> Any:
@@ -77,7 +79,10 @@ def index_cmd(rebuild: bool, status: bool, as_json: bool) -> None:
         click.echo(f"chunks: {st['chunks']}")
         for stage, n in st["counts"].items():
             click.echo(f"  {stage}: {n}")
-        click.echo(f"model: {st['model']} ({st['quantization']})")
+        other = st["configured_quantization"] != st["quantization"]
+        click.echo(f"model: {st['model']} ({st['quantization']}"
+                   + (f"; CAREERBOT_QUANTIZATION is {st['configured_quantization']}: "
+                      "`careerbot index` rebuilds it" if other else "") + ")")
         click.echo(f"corpus hash: {st['corpus_hash']}")
         click.echo(f"stale: {'yes' if st['stale'] else 'no'}")
         return
