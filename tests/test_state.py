@@ -147,6 +147,20 @@ def test_the_default_sqlite_file_migrates_itself(tmp_path):
     assert schema_revision(make_engine(s.state_url)) == HEAD_REVISION
 
 
+def test_the_default_store_is_a_wal_sqlite_file_in_the_data_dir(tmp_path):
+    """WAL: readers (other workers on this machine) never wait for a writer."""
+    import sqlite3
+
+    from bot.factory import make_store
+
+    s = settings_for(tmp_path)
+    make_store(s).set_profile("ana", {"level": "beginner"})
+    path = Path(s.state_url.removeprefix("sqlite:///"))
+    assert path.parent == s.data_dir
+    with sqlite3.connect(path) as conn:  # the mode is kept in the file itself
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
 def test_postgresql_behind_the_code_names_the_command(pg_url, tmp_path):  # noqa: F811
     from bot.factory import make_store
 
