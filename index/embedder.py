@@ -28,9 +28,10 @@ MAX_SEQ_LEN = 256  # sentence-transformers' setting for this model
 DIM = 384
 # Bumped when the export recipe changes, so older exports are redone rather than reused.
 EXPORT_VERSION = 2
-# int8 vectors also depend on how texts are fed to the model (3: each text on its own, so
-# batch-independent): an index or anchor cache from another int8 recipe is re-embedded.
-INT8_VECTORS = 3
+# int8 vectors also depend on how texts are fed to the model (1: each text on its own, so
+# batch-independent); an index or anchor cache from another int8 recipe is re-embedded.
+INT8_FEEDING = 1
+INT8_VECTORS = EXPORT_VERSION * 100 + INT8_FEEDING  # follows either change (older builds: 2)
 
 
 class Encoder(Protocol):
