@@ -30,11 +30,19 @@ STAGE_CUES: dict[str, tuple[str, ...]] = {
                   r"\bhow (do|can|should) i (even )?(start|begin|get started)\b",
                   r"\bfirst steps?\b", r"\b(complete|total) beginner\b"),
     "building-blocks": (r"\b(learn first|skills?|math(s|ematics)?|linear algebra|statistics|"
-                        r"probability|calculus|programming|python|sql|algorithm|concepts?|"
+                        r"probability|calculus|programming|python|sql|algorithms?|concepts?|"
                         r"fundamentals|pytorch|tensorflow|tools?|framework|deploy(ment)?|"
                         r"workflow|pipeline|theory|understand)\b",
                         r"\b(what|which) should i (learn|study)\b", r"\bin what order\b",
-                        r"\blearn next\b"),
+                        r"\blearn next\b",
+                        # the concepts themselves: "supervised vs unsupervised" is not a role
+                        r"\b((un|semi-?|self-?)?supervised|reinforcement learning|"
+                        r"over-?fit\w*|under-?fit\w*|regulari[sz]\w*|classification|"
+                        r"regression|clustering|bias[- ]variance|gradient descent|"
+                        r"backprop\w*|feature engineering|cross[- ]validation|"
+                        r"hyper-?parameters?|bagging|boosting|ensembles?|random forests?|"
+                        r"decision trees?|gradient[- ]boost\w*|k-means|naive bayes|"
+                        r"support vector\w*|nearest neighbou?rs?)\b"),
     "resources": (r"\b(books?|courses?|mooc|blogs?|newsletters?|podcasts?|data ?sets?|"
                   r"tutorials?|reading list|resources?|youtube|textbooks?|certificat\w*|"
                   r"lectures?|communit(y|ies)|forums?)\b", r"\brecommend\b",
