@@ -11,6 +11,7 @@ never copied into an answer.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,8 @@ _ACTION = re.compile(
     re.I)
 
 
+# a second section of a guide earns a step only when it scores this close to the best passage
+SECOND_SECTION = 0.8
 _ROLE_ORDER = re.compile(r"\blearn in this order\b|\bskills are missing\b", re.I)
 
 
@@ -184,15 +187,21 @@ def compose(ctx: Context, max_resources: int = 4) -> Composed:
             steps.append(f"For the {ctx.role.name} role, learn in this order: {order} "
                          f"{cites.cite(ctx.role_hit)}.")
             used.add(ctx.role_hit.source_id)
+    # one step per guide, unless a second section of it is nearly as strong a match as the
+    # best passage: then it beats a weaker guide that merely shares the stage
+    best = max((h.score for h in ctx.passages), default=0.0)
+    per_source = Counter({sid: 2 for sid in used})  # the role profile is cited once
     for hit in ctx.passages:
         if len(steps) >= ctx.max_steps:
             break
-        if hit.meta.get("kind") == "resource" or hit.source_id in used:
+        seen = per_source[hit.source_id]
+        if hit.meta.get("kind") == "resource" or seen >= 2 \
+                or (seen == 1 and hit.score < SECOND_SECTION * best):
             continue
         sents = best_sentences(hit.text, q_terms, 3 if not steps else 2)
         if not sents:
             continue
-        used.add(hit.source_id)
+        per_source[hit.source_id] += 1
         steps.append(f"{' '.join(sents)} {cites.cite(hit)}")
     if steps:
         lines.append("\n**What to do next**")
