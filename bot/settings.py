@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         "auto", description="Query encoder: auto (ONNX if exported, else sentence-transformers)."
     )
     quantization: Quantization = Field(
-        "int8", description="ONNX encoder precision for index and query: int8 or fp32."
+        "fp32", description="ONNX encoder precision for index and query: fp32 or int8."
     )
     max_input_chars: int = Field(4000, gt=0, description="Longer input is refused.")
     top_k: int = Field(6, gt=0, le=20, description="Sources cited per answer at most.")

@@ -112,13 +112,15 @@ def test_index_status_and_an_unchanged_rebuild(full_settings):
 
 
 def test_index_status_says_a_build_at_another_precision_needs_careerbot_index(full_settings):
-    fp32 = {"CAREERBOT_QUANTIZATION": "fp32"}  # the index of full_settings is int8
-    data = json.loads(run(["index", "--status", "--json"], full_settings, env=fp32).stdout)
-    assert data["stale"] is True and data["quantization"] == "int8"
-    assert data["configured_quantization"] == "fp32"
-    text = run(["index", "--status"], full_settings, env=fp32).stdout
+    built = full_settings.quantization
+    other = "int8" if built == "fp32" else "fp32"
+    env = {"CAREERBOT_QUANTIZATION": other}
+    data = json.loads(run(["index", "--status", "--json"], full_settings, env=env).stdout)
+    assert data["stale"] is True and data["quantization"] == built
+    assert data["configured_quantization"] == other
+    text = run(["index", "--status"], full_settings, env=env).stdout
     assert "stale: yes" in text
-    assert "CAREERBOT_QUANTIZATION is fp32: `careerbot index` rebuilds it" in text
+    assert f"CAREERBOT_QUANTIZATION is {other}: `careerbot index` rebuilds it" in text
 
 
 def test_corpus_check_json(full_settings):

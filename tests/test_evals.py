@@ -227,18 +227,20 @@ def test_int8_and_fp32_are_compared_side_by_side_without_touching_the_index(
     from bot.factory import make_chroma
 
     before = make_chroma(full_settings)[1].read()
-    assert before is not None and before.quantization == "int8"  # the default
+    assert before is not None and before.quantization == full_settings.quantization
+    other = "int8" if full_settings.quantization == "fp32" else "fp32"
     cases = load_dataset(gate.SMOKE_SET)
-    res = run_eval(full_settings, cases, [CONFIGS["hybrid"], CONFIGS["hybrid-fp32"]],
+    res = run_eval(full_settings, cases, [CONFIGS["hybrid"], CONFIGS[f"hybrid-{other}"]],
                    progress=False, state_dir=tmp_path)
-    int8, fp32 = res["hybrid"].metrics, res["hybrid-fp32"].metrics
-    assert int8["n_cases"] == fp32["n_cases"] == len(cases)
-    assert int8["citation_validity"] == 1.0
+    mine, side = res["hybrid"].metrics, res[f"hybrid-{other}"].metrics
+    assert mine["n_cases"] == side["n_cases"] == len(cases)
+    assert side["citation_validity"] == 1.0
     for key in ("hit_at_5", "mrr", "stage_accuracy"):  # close, not equal: other vectors
-        assert abs(int8[key] - fp32[key]) <= 0.15, key
+        assert abs(mine[key] - side[key]) <= 0.15, key
     after = make_chroma(full_settings)[1].read()
     assert after is not None and before is not None
-    assert after.collection == before.collection and after.quantization == "int8"
+    assert after.collection == before.collection
+    assert after.quantization == full_settings.quantization
     assert not list(tmp_path.iterdir()), "the side index lives in the run's temp dir"
 
 
