@@ -426,7 +426,7 @@ def _filters_note(filters: Filters, role: Role | None, relaxed: str) -> str:
 def _profile_note(profile: LearnerProfile) -> str:
     bits = []
     if profile.background:
-        bits.append(f"coming from {profile.background}")
+        bits.append(f"background: {profile.background}")
     if profile.hours_per_week:
         hours = profile.hours_per_week
         bits.append(f"with about {hours:g} hours a week")

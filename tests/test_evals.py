@@ -168,7 +168,7 @@ def test_fixed_copy_and_headings_are_not_claims() -> None:
 
     answer = (f"**Where you are: {prompts.STAGE_NAMES['portfolio']}.** "
               f"{prompts.STAGE_INTROS['portfolio']}\nTaking your situation into account "
-              "(coming from nursing).\n\n**What to do next**\n- Pin three finished projects "
+              "(background: nursing).\n\n**What to do next**\n- Pin three finished projects "
               "on your profile page. [1]\n\n**Resources to use** (filtered: format: book)\n"
               f"\n**After that (next stage: X):** {prompts.NEXT_STAGE_HINTS['portfolio']}")
     assert claim_sentences(answer) == ["Pin three finished projects on your profile page."]
