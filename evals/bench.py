@@ -195,7 +195,7 @@ class Bench:
     def reindex_cli(self, s: Any) -> dict[str, float]:
         """The same edit as a user makes it: fresh ``careerbot index`` processes, one with
         nothing to do (its time is start-up: imports, store, corpus) and one after the edit."""
-        env = child_env(s.data_dir, s.corpus_dir, s.encoder)
+        env = child_env(s)
 
         def one_run(expect: str) -> float:
             t = time.perf_counter()
@@ -282,7 +282,7 @@ class Bench:
         for path in self.cfg.cold_paths:
             encoder = "onnx" if path == "onnx" else "sentence-transformers"
             self.say(f"cold start, {path} path ({self.cfg.cold_runs} fresh processes)...")
-            runs = [cold_start(s.data_dir, s.corpus_dir, encoder, self.questions[i])
+            runs = [cold_start(s, encoder, self.questions[i])
                     for i in range(self.cfg.cold_runs)]
             out[path] = {"median_s": round(statistics.median(runs), 3),
                          "runs_s": [round(r, 3) for r in runs]}
@@ -339,7 +339,7 @@ class Bench:
             return []
         s = self.settings(MAIN)
         port = free_port()
-        env = child_env(s.data_dir, s.corpus_dir, "auto")
+        env = child_env(s, "auto")
         env["CAREERBOT_WEB_QUEUE_SIZE"] = str(max(64, 2 * max(self.cfg.web_concurrency)))
         log = (self.work / "web.log").open("wb")
         proc = subprocess.Popen([*careerbot_cmd(), "web", "--port", str(port)], env=env,

@@ -197,18 +197,22 @@ def careerbot_cmd() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
 
 
-def child_env(data_dir: Path, corpus_dir: Path, encoder: str) -> dict[str, str]:
+def child_env(settings: Settings, encoder: str | None = None) -> dict[str, str]:
+    """The environment of a ``careerbot`` child over ``settings``' index (its data dir,
+    corpus and precision: a child at another precision would rebuild or re-encode)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERBOT_")}
-    env.update(CAREERBOT_DATA_DIR=str(data_dir), CAREERBOT_CORPUS_DIR=str(corpus_dir),
-               CAREERBOT_ENCODER=encoder, CAREERBOT_COLLECTION_PREFIX="bench",
+    env.update(CAREERBOT_DATA_DIR=str(settings.data_dir),
+               CAREERBOT_CORPUS_DIR=str(settings.corpus_dir),
+               CAREERBOT_ENCODER=encoder or settings.encoder,
+               CAREERBOT_QUANTIZATION=settings.quantization, CAREERBOT_COLLECTION_PREFIX="bench",
                CAREERBOT_LLM="none", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                ANONYMIZED_TELEMETRY="False", GRADIO_ANALYTICS_ENABLED="False")
     return env
 
 
-def cold_start(data_dir: Path, corpus_dir: Path, encoder: str, question: str) -> float:
+def cold_start(settings: Settings, encoder: str, question: str) -> float:
     """Seconds from process start to the first ``careerbot ask --json`` answer on stdout."""
-    env = child_env(data_dir, corpus_dir, encoder)
+    env = child_env(settings, encoder)
     t0 = time.perf_counter()
     proc = subprocess.Popen([*careerbot_cmd(), "ask", "--json", question], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
