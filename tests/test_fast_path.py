@@ -26,7 +26,6 @@ from index.embedder import (
     SentenceTransformerEncoder,
     build_encoder,
     onnx_export_dir,
-    onnx_ready,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
