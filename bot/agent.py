@@ -27,7 +27,7 @@ from bot.profile import (
     formats_in_text,
     match_role,
     profile_from_text,
-    require_known_role,
+    require_known,
 )
 from bot.retrieval import Filters, Hit, HybridRetriever, Mode
 from bot.scope import ScopeGuard
@@ -137,7 +137,7 @@ class CareerBot:
         """
         clean = check_input(question, self.max_input_chars)
         if profile is not None:
-            require_known_role(profile, self.roles)
+            require_known(profile, self.corpus)
         turn = Turn(question=clean.text, user_id=user_id, profile=profile or LearnerProfile(),
                     history=list(history or []), history_given=history is not None)
         yield from self.chain.stream(turn)

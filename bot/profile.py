@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from corpus.schema import RESOURCE_KINDS, Role
+from corpus.schema import RESOURCE_KINDS, Corpus, Role
 
 Level = Literal["beginner", "intermediate", "advanced"]
 Budget = Literal["free", "paid", "any"]
@@ -34,6 +34,14 @@ class LearnerProfile(BaseModel):
     budget: Budget | None = None
     formats: list[str] | None = None
     background: str | None = Field(default=None, max_length=2000)
+    done: list[str] | None = None  # corpus ids and milestone slugs (corpus/data/milestones.yaml)
+
+    @field_validator("done")
+    @classmethod
+    def _done(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        return list(dict.fromkeys(d.strip() for d in v if d.strip()))
 
     @field_validator("formats")
     @classmethod
@@ -47,9 +55,11 @@ class LearnerProfile(BaseModel):
         return list(dict.fromkeys(norm))
 
     def merged(self, other: LearnerProfile) -> LearnerProfile:
-        """This profile with ``other``'s set fields taking precedence."""
+        """This profile with ``other``'s set fields taking precedence; ``done`` lists add up."""
         data = self.model_dump(exclude_none=True)
         data.update(other.model_dump(exclude_none=True))
+        if self.done and other.done:
+            data["done"] = [*self.done, *other.done]
         return LearnerProfile(**data)
 
     def is_empty(self) -> bool:
@@ -73,13 +83,28 @@ def parse_profile(data: object, where: str = "profile") -> LearnerProfile:
         raise ProfileError(f"{where}: " + "; ".join(parts)) from None
 
 
-def require_known_role(profile: LearnerProfile, roles: list[Role]) -> None:
-    """A ``target_role`` that names none of the corpus's roles is an error naming it (the
-    answer would otherwise quietly ignore it)."""
+def require_known(profile: LearnerProfile, corpus: Corpus) -> None:
+    """A ``target_role`` that names none of the corpus's roles, or a ``done`` entry that is
+    neither a corpus id nor a milestone, is an error naming it (the answer would otherwise
+    quietly ignore it, and a stored profile would keep it)."""
+    roles = list(corpus.roles)
     if profile.target_role and match_role(profile.target_role, roles) is None:
         names = ", ".join(sorted(r.name for r in roles))
         raise ProfileError(f"profile: unknown target_role {profile.target_role!r}; "
                            f"use one of: {names}")
+    known = done_vocabulary(corpus)
+    bad = [d for d in profile.done or [] if d not in known]
+    if bad:
+        milestones = ", ".join(m.slug for m in corpus.milestones)
+        raise ProfileError(f"profile: unknown done entr{'y' if len(bad) == 1 else 'ies'} "
+                           f"{', '.join(repr(b) for b in bad)}; use corpus ids "
+                           f"(e.g. res-course-fastai) or milestones: {milestones}")
+
+
+def done_vocabulary(corpus: Corpus) -> set[str]:
+    """What a profile's ``done`` may hold: corpus ids and milestone slugs."""
+    return ({r.doc_id for r in corpus.roles} | {g.id for g in corpus.guides}
+            | {r.id for r in corpus.resources} | {m.slug for m in corpus.milestones})
 
 
 def load_profile_file(path: Path) -> LearnerProfile:

@@ -6,6 +6,8 @@ Layout under the corpus directory (``corpus/data`` by default)::
     roles/<slug>.yaml           one AI role per file
     guides/<stage>/<id>.md      Markdown with a YAML front matter block
     resources/<kind>.yaml       a list of resource entries per file
+    cards/<stage>.yaml          answer cards: curated direct answers to common questions
+    milestones.yaml             what a learner can have done, and the stage each completes
     assessment.yaml             the backward self-assessment checklist (optional)
 
 Every problem becomes a :class:`CorpusError` naming the file, the entry and the field, so
@@ -14,6 +16,7 @@ that a curator can fix it without reading code.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -22,7 +25,18 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from corpus.schema import STAGES, Assessment, Corpus, Guide, Resource, Role, StageInfo
+from corpus.schema import (
+    STAGES,
+    Assessment,
+    Card,
+    Corpus,
+    Guide,
+    Milestone,
+    Resource,
+    Role,
+    StageInfo,
+)
+from corpus.units import unit_problems
 
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent / "data"
 # libyaml's safe loader when present: same result, about 8x faster (corpus load is on every
@@ -89,9 +103,27 @@ def _build(model: type[BaseModel], data: Any, where: str, problems: list[str]) -
         return None
 
 
-def load_corpus(root: Path | str = DEFAULT_CORPUS_DIR) -> Corpus:
+def _load_list(path: Path, root: Path, model: type[BaseModel], what: str,
+               problems: list[str]) -> list[Any]:
+    """Entries of a YAML file holding a list of ``model`` mappings."""
+    raw = _read_yaml(path, _rel(path, root)) or []
+    if not isinstance(raw, list):
+        problems.append(f"{_rel(path, root)}: expected a list of {what} entries")
+        return []
+    out = []
+    for i, item in enumerate(raw):
+        label = item.get("id") or item.get("slug") if isinstance(item, dict) else None
+        where = f"{_rel(path, root)} entry {label or f'#{i + 1}'}"
+        entry = _build(model, item, where, problems)
+        if entry:
+            out.append(entry)
+    return out
+
+
+def load_corpus(root: Path | str = DEFAULT_CORPUS_DIR, today: dt.date | None = None) -> Corpus:
     """Read, validate and cross-check every corpus file under ``root``.
 
+    ``today`` (default: the real date) is the latest month a ``checked`` date may name.
     Raises :class:`CorpusError` listing every problem found, not just the first.
     """
     root = Path(root)
@@ -132,19 +164,20 @@ def load_corpus(root: Path | str = DEFAULT_CORPUS_DIR) -> Corpus:
 
     resources: list[Resource] = []
     for path in sorted((root / "resources").glob("*.yaml")):
-        raw = _read_yaml(path, _rel(path, root)) or []
-        if not isinstance(raw, list):
-            problems.append(f"{_rel(path, root)}: expected a list of resource entries")
-            continue
-        for i, item in enumerate(raw):
-            label = item.get("id") if isinstance(item, dict) and item.get("id") else f"#{i + 1}"
-            where = f"{_rel(path, root)} entry {label}"
-            r = _build(Resource, item, where, problems)
-            if r:
-                resources.append(r)
+        resources.extend(_load_list(path, root, Resource, "resource", problems))
+    cards: list[Card] = []
+    for path in sorted((root / "cards").glob("*.yaml")):
+        cards.extend(_load_list(path, root, Card, "answer card", problems))
+    milestones: list[Milestone] = []
+    if (root / "milestones.yaml").exists():
+        milestones = _load_list(root / "milestones.yaml", root, Milestone, "milestone",
+                                problems)
 
     assessment = _load_assessment(root, problems)
     problems.extend(_cross_check(stages, roles, guides, resources))
+    problems.extend(_check_cards(cards, roles, guides, resources))
+    problems.extend(_check_milestones(milestones))
+    problems.extend(_check_dates([*roles, *guides, *resources, *cards], today))
     if assessment is not None:
         known = {g.id for g in guides} | {r.id for r in resources}
         problems.extend(f"assessment.yaml question {q.id}: field 'read': unknown id '{i}'"
@@ -153,7 +186,51 @@ def load_corpus(root: Path | str = DEFAULT_CORPUS_DIR) -> Corpus:
     if problems:
         raise CorpusError(problems)
     return Corpus(stages=sorted(stages, key=lambda s: s.order), roles=roles,
-                  guides=guides, resources=resources, assessment=assessment)
+                  guides=guides, resources=resources, cards=cards, milestones=milestones,
+                  assessment=assessment)
+
+
+def _label(entry: Role | Guide | Resource | Card) -> str:
+    kind = {Role: "role", Guide: "guide", Resource: "resource", Card: "card"}[type(entry)]
+    return f"{kind} {entry.id}"
+
+
+def _check_dates(entries: list[Any], today: dt.date | None) -> list[str]:
+    """No ``checked`` month after the current one: a date in the future was not a check."""
+    now = (today or dt.date.today()).strftime("%Y-%m")
+    return [f"{_label(e)}: field 'checked': {e.checked} is in the future (now {now})"
+            for e in entries if e.checked > now]
+
+
+def _check_cards(cards: list[Card], roles: list[Role], guides: list[Guide],
+                 resources: list[Resource]) -> list[str]:
+    known = ({r.doc_id for r in roles} | {g.id for g in guides} | {r.id for r in resources})
+    role_ids = {r.id for r in roles}
+    problems = []
+    seen: set[str] = set()
+    for card in cards:
+        if card.id in seen or card.id in known:
+            problems.append(f"duplicate id '{card.id}' (card)")
+        seen.add(card.id)
+        problems.extend(f"card {card.id}: field 'supports': unknown id '{i}'"
+                        for i in card.supports if i not in known)
+        problems.extend(f"card {card.id}: field 'roles': unknown role '{r}'"
+                        for r in card.roles if r not in role_ids)
+    return problems
+
+
+def _check_milestones(milestones: list[Milestone]) -> list[str]:
+    problems = []
+    seen: set[str] = set()
+    for m in milestones:
+        if m.slug in seen:
+            problems.append(f"milestones.yaml: duplicate slug '{m.slug}'")
+        seen.add(m.slug)
+    if milestones:
+        done_by = {m.stage for m in milestones if m.completes}
+        problems.extend(f"milestones.yaml: no milestone completes stage '{s}'"
+                        for s in STAGES[:-1] if s not in done_by)
+    return problems
 
 
 def _load_assessment(root: Path, problems: list[str]) -> Assessment | None:
@@ -194,6 +271,7 @@ def _cross_check(
         words = len(g.body.split())
         if not 150 <= words <= 600:
             problems.append(f"guide {g.id}: field 'body': {words} words, must be 150-600")
+        problems.extend(unit_problems(g))
     urls: dict[str, str] = {}
     for r in resources:
         if r.url:

@@ -7,7 +7,7 @@ validated against them by :func:`corpus.loader.load_corpus` and ``careerbot corp
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -50,9 +50,22 @@ RESOURCE_KINDS: tuple[str, ...] = (
     "tool",
     "interview-bank",
 )
-DocKind = Literal["guide", "role", "resource"]
+DocKind = Literal["guide", "role", "resource", "card"]
+# Whom an advice unit or an answer card is meant for (a learner's background, not a role).
+Audience = Literal["career-changer", "student", "academic", "software-engineer", "analyst",
+                   "manager"]
+AUDIENCES: tuple[str, ...] = ("career-changer", "student", "academic", "software-engineer",
+                              "analyst", "manager")
+# What kind of answer a question wants; an answer card says which one it gives.
+Shape = Literal["yes_no", "choose", "best", "how_many", "how_to", "where", "what_next",
+                "define", "gap_review"]
+SHAPES: tuple[str, ...] = ("yes_no", "choose", "best", "how_many", "how_to", "where",
+                           "what_next", "define", "gap_review")
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# ``checked``: the month someone last verified an entry (YYYY-MM)
+_MONTH = r"^(19|20)\d\d-(0[1-9]|1[0-2])$"
+Checked = Annotated[str, Field(pattern=_MONTH)]
 
 
 def _check_id(value: str, prefix: str) -> str:
@@ -85,6 +98,7 @@ class Role(_Strict):
     tools: list[str] = Field(min_length=2)
     path_in: str = Field(min_length=60)
     fits_you_if: str = ""
+    checked: Checked
 
     @field_validator("id")
     @classmethod
@@ -113,6 +127,15 @@ class Resource(_Strict):
     hours: float | None = Field(default=None, gt=0)
     year: int | None = Field(default=None, ge=1950, le=2030)
     topics: list[str] = []
+    aliases: list[str] = []  # what learners call it ("ISLR", "Andrew Ng's course"), lower-case
+    checked: Checked
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, v: list[str]) -> list[str]:
+        if any(a != a.lower() or len(a.strip()) < 3 for a in v):
+            raise ValueError("aliases must be lower-case and at least 3 characters")
+        return v
 
     @field_validator("id")
     @classmethod
@@ -130,11 +153,69 @@ class Guide(_Strict):
     level: Level | None = None
     summary: str = ""
     body: str = Field(min_length=200)
+    checked: Checked
 
     @field_validator("id")
     @classmethod
     def _id(cls, v: str) -> str:
         return _check_id(v, "guide-")
+
+
+class Card(_Strict):
+    """A curated direct answer to a question people really ask.
+
+    It leads an answer only when the question matches it closely; ``supports`` are the guides,
+    roles and resources it rests on, so it is never the only ground for what it says.
+    """
+
+    id: str
+    stage: Stage
+    shape: Shape
+    question: str = Field(min_length=10)
+    variants: list[str] = []  # other ways people ask the same thing
+    answer: str = Field(min_length=30, max_length=420)  # one or two sentences, direct
+    conditions: str = ""  # when the answer changes ("Not if ...")
+    applies_to: list[Audience] = []  # empty: anyone
+    roles: list[str] = []  # role slugs; empty: every role
+    supports: list[str] = Field(min_length=1)
+    checked: Checked
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v, "card-")
+
+
+class Milestone(_Strict):
+    """Something a learner can have done, and the stage of the chain it completes.
+
+    ``says`` and ``not_yet`` are regular expressions (case-insensitive) for how people state
+    that they have, or have not, done it. A milestone with ``completes: false`` is progress
+    inside its stage (interviews had) that does not finish the stage by itself.
+    """
+
+    slug: str
+    stage: Stage
+    label: str = Field(min_length=4)  # "a target role": "You have {label} ..."
+    completes: bool = True
+    says: list[str] = Field(min_length=1)
+    not_yet: list[str] = []
+    by_resources: list[ResourceKind] = []  # finishing a resource of these kinds counts too
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        return _check_id(v, "")
+
+    @field_validator("says", "not_yet")
+    @classmethod
+    def _patterns(cls, v: list[str]) -> list[str]:
+        for p in v:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression {p!r}: {exc}") from None
+        return v
 
 
 class StageInfo(_Strict):
@@ -213,4 +294,6 @@ class Corpus(BaseModel):
     roles: list[Role]
     guides: list[Guide]
     resources: list[Resource]
+    cards: list[Card] = []
+    milestones: list[Milestone] = []
     assessment: Assessment | None = None  # assessment.yaml; optional in small test corpora

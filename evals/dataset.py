@@ -6,10 +6,12 @@ A case (the evals issue; INTERFACES.md points there)::
      "profile": {...}, "expected_stage": "building-blocks", "expected_topics": ["sql"],
      "expected_sources": ["role-data-analyst"], "should_decline": false}
 
-``history``, ``profile`` and ``expected_sources`` are optional; ``expected_stage`` may be null
+``history``, ``profile``, ``expected_sources`` and ``done_sources`` (corpus ids the learner has
+finished: the answer must not recommend them) are optional; ``expected_stage`` may be null
 and ``expected_topics`` empty, but both keys must be there, so a forgotten label is an error
 rather than a silently skipped metric. Optional bookkeeping keys: ``tags`` (list of str, used
-to group cases in the report), ``note``, ``source``, ``comment``. Candidate cases exported by
+to group cases in the report; ``progression`` marks "what next from where I stand" cases,
+scored by ``next_step_accuracy``), ``note``, ``source``, ``comment``. Candidate cases exported by
 ``careerbot feedback to-eval`` carry ``needs_review: true`` and are refused until reviewed.
 
 A bad line raises :class:`DatasetError` naming the file, line and field (exit code 2).
@@ -23,12 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.profile import LearnerProfile, ProfileError, parse_profile, require_known_role
-from corpus.schema import STAGES, Role
+from bot.profile import LearnerProfile, ProfileError, parse_profile, require_known
+from corpus.schema import STAGES, Corpus
 
 REQUIRED = ("id", "question", "expected_stage", "expected_topics", "should_decline")
-OPTIONAL = ("history", "profile", "expected_sources", "tags", "note", "source", "comment",
-            "needs_review")
+OPTIONAL = ("history", "profile", "expected_sources", "done_sources", "tags", "note", "source",
+            "comment", "needs_review")
 
 
 class DatasetError(ValueError):
@@ -47,6 +49,7 @@ class EvalCase:
     history: list[dict[str, str]] = field(default_factory=list)
     profile: LearnerProfile | None = None
     expected_sources: list[str] = field(default_factory=list)
+    done_sources: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     line: int = 0
 
@@ -83,8 +86,8 @@ def _history(value: Any, where: str) -> list[dict[str, str]]:
 
 
 def parse_case(data: Any, where: str, known_ids: set[str] | None = None,
-               roles: list[Role] | None = None) -> EvalCase:
-    """Validate one decoded line; ``roles`` checks a profile's ``target_role``."""
+               corpus: Corpus | None = None) -> EvalCase:
+    """Validate one decoded line; ``corpus`` checks a profile's ``target_role`` and ``done``."""
     if not isinstance(data, dict):
         raise DatasetError(f"{where}: must be a JSON object")
     for key in REQUIRED:
@@ -110,31 +113,33 @@ def parse_case(data: Any, where: str, known_ids: set[str] | None = None,
     if decline and stage is not None:
         raise _fail(where, "expected_stage", "must be null when should_decline is true")
     sources = _str_list(data.get("expected_sources", []), where, "expected_sources")
+    done = _str_list(data.get("done_sources", []), where, "done_sources")
     if known_ids is not None:
-        bad = [s for s in sources if s not in known_ids]
-        if bad:
-            raise _fail(where, "expected_sources", f"unknown corpus id {bad[0]!r}")
+        for name, ids in (("expected_sources", sources), ("done_sources", done)):
+            bad = [s for s in ids if s not in known_ids]
+            if bad:
+                raise _fail(where, name, f"unknown corpus id {bad[0]!r}")
     profile = None
     if data.get("profile") is not None:
         try:
             profile = parse_profile(data["profile"], f"{where}: field 'profile'")
         except ProfileError as exc:
             raise DatasetError(str(exc)) from None
-        if roles is not None:
+        if corpus is not None:
             try:
-                require_known_role(profile, roles)
+                require_known(profile, corpus)
             except ProfileError as exc:
                 raise _fail(where, "profile", str(exc).removeprefix("profile: ")) from None
     return EvalCase(
         id=cid.strip(), question=question, expected_stage=stage,
         expected_topics=_str_list(data["expected_topics"], where, "expected_topics", lower=True),
         should_decline=decline, history=_history(data.get("history", []), where),
-        profile=profile, expected_sources=sources,
+        profile=profile, expected_sources=sources, done_sources=done,
         tags=_str_list(data.get("tags", []), where, "tags"))
 
 
 def parse_lines(lines: Iterable[str], name: str, known_ids: set[str] | None = None,
-                roles: list[Role] | None = None) -> list[EvalCase]:
+                corpus: Corpus | None = None) -> list[EvalCase]:
     """Cases from JSONL lines; blank lines are skipped, ids must be unique."""
     cases: list[EvalCase] = []
     seen: dict[str, int] = {}
@@ -147,7 +152,7 @@ def parse_lines(lines: Iterable[str], name: str, known_ids: set[str] | None = No
         except json.JSONDecodeError as exc:
             raise DatasetError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") \
                 from None
-        case = parse_case(data, where, known_ids, roles)
+        case = parse_case(data, where, known_ids, corpus)
         if case.id in seen:
             raise _fail(where, "id", f"{case.id!r} repeats the id of line {seen[case.id]}")
         seen[case.id] = n
@@ -159,13 +164,13 @@ def parse_lines(lines: Iterable[str], name: str, known_ids: set[str] | None = No
 
 
 def load_dataset(path: Path, known_ids: set[str] | None = None,
-                 roles: list[Role] | None = None) -> list[EvalCase]:
+                 corpus: Corpus | None = None) -> list[EvalCase]:
     """Read and validate a JSONL dataset; ``known_ids`` checks ``expected_sources`` and
-    ``roles`` the profiles' target roles."""
+    ``done_sources``, ``corpus`` the profiles' target roles and ``done`` entries."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DatasetError(f"{path}: dataset file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise DatasetError(f"{path}: cannot read ({exc})") from None
-    return parse_lines(text.splitlines(), str(path), known_ids, roles)
+    return parse_lines(text.splitlines(), str(path), known_ids, corpus)

@@ -54,10 +54,10 @@ def test_no_resource_is_listed_twice(corpus):
 def test_a_bad_field_names_file_entry_and_field(small_corpus):
     (small_corpus / "resources" / "extra.yaml").write_text(
         "- id: res-extra-one\n  title: Fine\n  kind: book\n  stages: [resources]\n"
-        "  roles: []\n  level: beginner\n  cost: free\n  url: null\n"
+        "  roles: []\n  level: beginner\n  cost: free\n  url: null\n  checked: 2026-11\n"
         "  summary: A perfectly fine summary of forty characters or more.\n"
         "- id: res-extra-two\n  title: Broken\n  kind: book\n  stages: [resources]\n"
-        "  roles: []\n  level: wizard\n  cost: free\n  url: null\n"
+        "  roles: []\n  level: wizard\n  cost: free\n  url: null\n  checked: 2026-11\n"
         "  summary: A perfectly fine summary of forty characters or more.\n")
     with pytest.raises(CorpusError) as err:
         load_corpus(small_corpus)

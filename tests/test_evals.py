@@ -99,14 +99,35 @@ def test_a_profile_target_role_outside_the_corpus_is_named() -> None:
     from bot.settings import DEFAULT_CORPUS_DIR
     from corpus.loader import load_corpus
 
-    roles = list(load_corpus(DEFAULT_CORPUS_DIR).roles)
+    corpus = load_corpus(DEFAULT_CORPUS_DIR)
     ok = parse_lines([line(id="a", profile={"target_role": "ML engineer"})], "cases.jsonl",
-                     roles=roles)
+                     corpus=corpus)
     assert ok[0].profile is not None and ok[0].profile.target_role == "ML engineer"
     with pytest.raises(DatasetError) as err:
         parse_lines([line(id="b", profile={"target_role": "astronaut"})], "cases.jsonl",
-                    roles=roles)
+                    corpus=corpus)
     assert str(err.value).startswith("cases.jsonl line 1: field 'profile': unknown target_role")
+
+
+def test_a_done_entry_outside_the_corpus_and_milestones_is_named() -> None:
+    from bot.settings import DEFAULT_CORPUS_DIR
+    from corpus.loader import load_corpus
+
+    corpus = load_corpus(DEFAULT_CORPUS_DIR)
+    ok = parse_lines([line(id="a", profile={"done": ["res-course-fastai", "target-role"]},
+                           done_sources=["res-course-fastai"])], "cases.jsonl",
+                     known_ids={"res-course-fastai"}, corpus=corpus)
+    assert ok[0].profile is not None and ok[0].profile.done == ["res-course-fastai",
+                                                                 "target-role"]
+    assert ok[0].done_sources == ["res-course-fastai"]
+    with pytest.raises(DatasetError) as err:
+        parse_lines([line(id="b", profile={"done": ["res-course-moon-landing"]})],
+                    "cases.jsonl", corpus=corpus)
+    assert "unknown done entry 'res-course-moon-landing'" in str(err.value)
+    with pytest.raises(DatasetError) as err:
+        parse_lines([line(id="c", done_sources=["res-nope"])], "cases.jsonl",
+                    known_ids={"res-course-fastai"})
+    assert "field 'done_sources': unknown corpus id 'res-nope'" in str(err.value)
 
 
 def test_history_profile_and_blank_lines_are_read() -> None:

@@ -80,7 +80,7 @@ def eval_cmd(dataset: Path, json_out: Path | None, report_dir: Path | None,
     corpus = load_corpus(s.corpus_dir)
     known = {r.doc_id for r in corpus.roles} | {g.id for g in corpus.guides} | {
         r.id for r in corpus.resources}
-    cases = load_dataset(dataset, known_ids=known, roles=list(corpus.roles))
+    cases = load_dataset(dataset, known_ids=known, corpus=corpus)
     click.echo(f"{len(cases)} cases x {len(configs)} config(s): {', '.join(names)}", err=True)
     results = run_eval(s, cases, configs, judge=judge_for(s))
     click.echo(_summary(results))

@@ -117,14 +117,14 @@ def plan_cmd(user: str, weeks: int | None, fmt: str | None, out: Path | None,
     from bot.factory import make_store
     from bot.plan import due_review_note, plan_for_user
     from bot.plan_export import to_ics, to_markdown
-    from bot.profile import LearnerProfile, load_profile_file, require_known_role
+    from bot.profile import LearnerProfile, load_profile_file, require_known
     from corpus.loader import load_corpus
 
     s = settings()
     corpus = load_corpus(s.corpus_dir)
     given = load_profile_file(profile_file) if profile_file else None
     if given is not None:
-        require_known_role(given, list(corpus.roles))
+        require_known(given, corpus)
     store = make_store(s)
     if given is not None:
         stored = LearnerProfile.model_validate(store.get_profile(user))
