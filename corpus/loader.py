@@ -8,6 +8,7 @@ Layout under the corpus directory (``corpus/data`` by default)::
     resources/<kind>.yaml       a list of resource entries per file
     cards/<stage>.yaml          answer cards: curated direct answers to common questions
     milestones.yaml             what a learner can have done, and the stage each completes
+    backgrounds.yaml            where learners come from: their audience and what they know
     assessment.yaml             the backward self-assessment checklist (optional)
 
 Every problem becomes a :class:`CorpusError` naming the file, the entry and the field, so
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ValidationError
 from corpus.schema import (
     STAGES,
     Assessment,
+    Background,
     Card,
     Corpus,
     Guide,
@@ -172,6 +174,10 @@ def load_corpus(root: Path | str = DEFAULT_CORPUS_DIR, today: dt.date | None = N
     if (root / "milestones.yaml").exists():
         milestones = _load_list(root / "milestones.yaml", root, Milestone, "milestone",
                                 problems)
+    backgrounds: list[Background] = []
+    if (root / "backgrounds.yaml").exists():
+        backgrounds = _load_list(root / "backgrounds.yaml", root, Background, "background",
+                                 problems)
 
     assessment = _load_assessment(root, problems)
     problems.extend(_cross_check(stages, roles, guides, resources))
@@ -187,7 +193,7 @@ def load_corpus(root: Path | str = DEFAULT_CORPUS_DIR, today: dt.date | None = N
         raise CorpusError(problems)
     return Corpus(stages=sorted(stages, key=lambda s: s.order), roles=roles,
                   guides=guides, resources=resources, cards=cards, milestones=milestones,
-                  assessment=assessment)
+                  backgrounds=backgrounds, assessment=assessment)
 
 
 def _label(entry: Role | Guide | Resource | Card) -> str:
@@ -204,7 +210,7 @@ def _check_dates(entries: list[Any], today: dt.date | None) -> list[str]:
 
 def _check_cards(cards: list[Card], roles: list[Role], guides: list[Guide],
                  resources: list[Resource]) -> list[str]:
-    known = ({r.doc_id for r in roles} | {g.id for g in guides} | {r.id for r in resources})
+    known = Corpus(stages=[], roles=roles, guides=guides, resources=resources).ids()
     role_ids = {r.id for r in roles}
     problems = []
     seen: set[str] = set()
@@ -283,6 +289,18 @@ def _cross_check(
             if slug not in role_ids:
                 problems.append(f"resource {r.id}: field 'roles': unknown role '{slug}'")
     return problems
+
+
+def newest_check(corpus: Corpus) -> str:
+    """The most recent ``checked`` month of any entry (YYYY-MM), or "" for an empty corpus."""
+    months = [e.checked for e in (*corpus.roles, *corpus.guides, *corpus.resources,
+                                  *corpus.cards)]
+    return max(months, default="")
+
+
+def corpus_version(corpus: Corpus, content_hash: str) -> str:
+    """What an answer says about the knowledge it came from: ``2026-12 · 3f9c2a1``."""
+    return f"{newest_check(corpus)} · {content_hash[:7]}"
 
 
 def corpus_hash(root: Path | str = DEFAULT_CORPUS_DIR) -> str:

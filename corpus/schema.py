@@ -218,6 +218,33 @@ class Milestone(_Strict):
         return v
 
 
+class Background(_Strict):
+    """A background learners come from: how they say it, the audience it puts them in and
+    the topics it already gives them (answers never send them back to learn those)."""
+
+    id: str
+    says: list[str] = Field(min_length=1)
+    audience: list[Audience] = []
+    knows: list[str] = []
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v, "")
+
+    @field_validator("says")
+    @classmethod
+    def _patterns(cls, v: list[str]) -> list[str]:
+        return Milestone._patterns(v)
+
+    @field_validator("knows")
+    @classmethod
+    def _lower(cls, v: list[str]) -> list[str]:
+        if any(k != k.lower() for k in v):
+            raise ValueError("topics must be lower-case")
+        return v
+
+
 class StageInfo(_Strict):
     """One of the six stages: what it is, what a user there needs, and example questions."""
 
@@ -226,6 +253,9 @@ class StageInfo(_Strict):
     order: int
     description: str
     needs: str
+    intro: str = Field(min_length=20)  # "You are building your portfolio: ..."
+    gap: str = Field(min_length=10)  # the link itself: "the next link is {gap}"
+    after: str = Field(min_length=20)  # what to move on to once this stage is done
     examples: list[str] = Field(min_length=3)
 
 
@@ -296,4 +326,10 @@ class Corpus(BaseModel):
     resources: list[Resource]
     cards: list[Card] = []
     milestones: list[Milestone] = []
+    backgrounds: list[Background] = []
     assessment: Assessment | None = None  # assessment.yaml; optional in small test corpora
+
+    def ids(self) -> set[str]:
+        """Every id an answer may cite: roles (``role-<slug>``), guides, resources, cards."""
+        return ({r.doc_id for r in self.roles} | {g.id for g in self.guides}
+                | {r.id for r in self.resources} | {c.id for c in self.cards})
