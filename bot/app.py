@@ -11,20 +11,26 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from bot.settings import Settings
-from corpus.loader import load_corpus
+from corpus.loader import corpus_version, load_corpus
+from corpus.schema import Corpus
 from index.build import BuildReport, build_index, write_lock
 from index.embedder import DIM, Encoder, build_encoder, export_onnx, onnx_ready
 from index.reader import OpenIndex, open_index
 from index.store import IndexMissingError, ManifestStore, make_client
 
 if TYPE_CHECKING:  # the agent's modules (LangChain, SQLAlchemy: ~0.8 s) load only for a bot
-    from bot.agent import CareerBot
-    from bot.generators import Generator
-    from bot.retrieval import Mode
-    from bot.state import StateStore
+    from bot.answer.cards import CardMatcher
+    from bot.answer.generators import Generator
+    from bot.answer.pipeline import CareerBot
+    from bot.answer.retrieval import Mode
+    from bot.store.state import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +80,7 @@ def warm_collection(collection: Any) -> None:
 
 def make_store(settings: Settings) -> StateStore:
     """The default SQLite file migrates itself; a configured database must be upgraded first."""
-    from bot.state import StateStore
+    from bot.store.state import StateStore
 
     return StateStore.open(settings.state_url, migrate=settings.db_url is None)
 
@@ -117,12 +123,12 @@ def build_bot(settings: Settings, *, encoder: Encoder | None = None,
 
     ``retrieval_mode`` and ``use_filters`` let evals compare configurations side by side.
     """
-    from bot import prompts
-    from bot.agent import CareerBot
-    from bot.generators import build_generator
-    from bot.retrieval import HybridRetriever
-    from bot.scope import ScopeGuard
-    from bot.stages import StageDetector, anchor_vectors
+    from bot.answer.context import ContextBuilder
+    from bot.answer.generators import build_generator
+    from bot.answer.pipeline import CareerBot
+    from bot.answer.retrieval import HybridRetriever
+    from bot.answer.scope import ScopeGuard
+    from bot.answer.stages import StageDetector
 
     offline_env()
     client, manifests = make_chroma(settings)
@@ -136,21 +142,46 @@ def build_bot(settings: Settings, *, encoder: Encoder | None = None,
     encoder = index_encoder(encoder or make_encoder(settings, on_notice=log.warning),
                             opened.manifest.quantization, settings)
     corpus = load_corpus(settings.corpus_dir)
-    texts, labels = StageDetector.anchor_texts(corpus.stages)
-    cache = settings.data_dir
-    stage_vecs = anchor_vectors(encoder, texts, cache)
-    off_vecs = anchor_vectors(encoder, list(prompts.OFF_TOPIC_EXAMPLES), cache)
+    anchors = Anchors.of(corpus, encoder, settings.data_dir)
     if store is None and keep_state:
         store = make_store(settings)
+    retriever = HybridRetriever(opened, encoder, refresh=lambda current: _newer_index(
+        client, manifests, settings, current))
+    detector = StageDetector(corpus.stages, anchors.stages, anchors.stage_labels)
+    builder = ContextBuilder(corpus, retriever, detector, anchors.cards,
+                             stale_months=settings.stale_after_months)
     return CareerBot(
-        corpus=corpus, retriever=HybridRetriever(
-            opened, encoder, refresh=lambda current: _newer_index(
-                client, manifests, settings, current)),
-        detector=StageDetector(corpus.stages, stage_vecs, labels),
-        guard=ScopeGuard(stage_vecs, off_vecs),
+        corpus=corpus, retriever=retriever, detector=detector,
+        guard=ScopeGuard(anchors.stages, anchors.off_topic), builder=builder,
         generator=generator or build_generator(settings), store=store,
         max_input_chars=settings.max_input_chars, top_k=settings.top_k,
-        retrieval_mode=retrieval_mode, use_filters=use_filters)
+        retrieval_mode=retrieval_mode, use_filters=use_filters,
+        corpus_version=corpus_version(corpus, opened.manifest.corpus_hash))
+
+
+@dataclass
+class Anchors:
+    """Sentences embedded once and cached beside the index: the stages' labelled examples,
+    off-topic requests, and the ways people ask each answer card's question."""
+
+    stages: np.ndarray
+    stage_labels: list[str]
+    off_topic: np.ndarray
+    cards: CardMatcher
+
+    @classmethod
+    def of(cls, corpus: Corpus, encoder: Encoder, cache: Path | None) -> Anchors:
+        from bot.answer import prompts
+        from bot.answer.cards import CardMatcher
+        from bot.answer.stages import StageDetector, anchor_vectors
+
+        texts, labels = StageDetector.anchor_texts(corpus.stages)
+        card_texts, owners = CardMatcher.texts(corpus.cards)
+        card_vecs = anchor_vectors(encoder, card_texts, cache) if card_texts \
+            else np.zeros((0, encoder.dim), dtype=np.float32)
+        return cls(stages=anchor_vectors(encoder, texts, cache), stage_labels=labels,
+                   off_topic=anchor_vectors(encoder, list(prompts.OFF_TOPIC_EXAMPLES), cache),
+                   cards=CardMatcher(corpus.cards, card_vecs, owners))
 
 
 def _newer_index(client: Any, manifests: ManifestStore, settings: Settings,

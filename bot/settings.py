@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     )
     max_input_chars: int = Field(4000, gt=0, description="Longer input is refused.")
     top_k: int = Field(6, gt=0, le=20, description="Sources cited per answer at most.")
+    stale_after_months: int = Field(
+        12, ge=0, description="Sources last checked longer ago than this get a warning."
+    )
     llm: LLMBackend = Field(
         "none", description="Generator: none (grounded composer), openai, or llamacpp."
     )

@@ -184,6 +184,15 @@ def load_corpus(root: Path | str = DEFAULT_CORPUS_DIR, today: dt.date | None = N
     problems.extend(_check_cards(cards, roles, guides, resources))
     problems.extend(_check_milestones(milestones))
     problems.extend(_check_dates([*roles, *guides, *resources, *cards], today))
+    if assessment is not None and milestones:
+        slugs = {m.slug: m for m in milestones}
+        problems.extend(f"assessment.yaml stage {b.stage}: field 'milestone': unknown "
+                        f"milestone '{b.milestone}'" for b in assessment.stages
+                        if b.milestone not in slugs)
+        problems.extend(f"assessment.yaml stage {b.stage}: field 'milestone': "
+                        f"'{b.milestone}' belongs to stage {slugs[b.milestone].stage}"
+                        for b in assessment.stages
+                        if b.milestone in slugs and slugs[b.milestone].stage != b.stage)
     if assessment is not None:
         known = {g.id for g in guides} | {r.id for r in resources}
         problems.extend(f"assessment.yaml question {q.id}: field 'read': unknown id '{i}'"

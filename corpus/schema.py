@@ -286,6 +286,7 @@ class AssessStage(_Strict):
 
     stage: Stage
     have: str = Field(min_length=4)  # "a portfolio": said when the stage is done
+    milestone: str  # milestones.yaml slug this stage marks when it is done
     need: int = Field(ge=1)
     questions: list[AssessQuestion] = Field(min_length=2, max_length=5)
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from evals.metrics import GATED
+from evals.metrics import CEILINGS, FLOORS, GATED, LOWER_IS_BETTER
 
 EVALS_DIR = Path(__file__).resolve().parent
 DEV_SET = EVALS_DIR / "dev.jsonl"
@@ -73,8 +73,12 @@ def check(metrics: dict[str, Any], baseline: dict[str, Any], *, dataset: Path | 
         problems.append(f"settings differ from the baseline's {baseline.get('settings')}")
     if config is not None and baseline.get("config") != config:
         problems.append(f"config {config!r} is not the baseline's {baseline.get('config')!r}")
-    if metrics.get("citation_validity") not in (None, 1.0):
-        problems.append(f"citation_validity {metrics['citation_validity']} is not 1.0")
+    for key, floor in FLOORS.items():
+        if metrics.get(key) is not None and metrics[key] < floor:
+            problems.append(f"{key} {metrics[key]} is below {floor}")
+    for key, ceiling in CEILINGS.items():
+        if metrics.get(key) is not None and metrics[key] > ceiling:
+            problems.append(f"{key} {metrics[key]} is above {ceiling}")
     margin = float(baseline.get("margin", MARGIN))
     for key in baseline.get("gated", GATED):
         base = baseline.get("metrics", {}).get(key)
@@ -83,6 +87,8 @@ def check(metrics: dict[str, Any], baseline: dict[str, Any], *, dataset: Path | 
             continue
         if now is None:
             problems.append(f"{key} is no longer measured (baseline {base})")
-        elif now < base - margin:
+        elif key in LOWER_IS_BETTER and now > base + margin:
+            problems.append(f"{key} {now:.4f} > baseline {base:.4f} + margin {margin}")
+        elif key not in LOWER_IS_BETTER and now < base - margin:
             problems.append(f"{key} {now:.4f} < baseline {base:.4f} - margin {margin}")
     return problems

@@ -129,7 +129,7 @@ class Bench:
         return bench_settings(data, self.corpus, **{**opts, **extra})
 
     def prepare(self) -> None:
-        from bot.factory import offline_env
+        from bot.app import offline_env
         from corpus.loader import load_corpus
         from evals.synthetic import bench_questions
         from index.embedder import export_onnx
@@ -153,7 +153,7 @@ class Bench:
         The pairs run back to back, so each ratio compares runs under the same machine load
         (other processes on a 2-core box move single figures by 2x or more).
         """
-        from bot.factory import make_encoder, run_index
+        from bot.app import make_encoder, run_index
         from corpus.loader import load_corpus
         from index.chunking import chunk_corpus
         from index.embedder import SentenceTransformerEncoder
@@ -215,7 +215,7 @@ class Bench:
 
     # -- query ------------------------------------------------------------------------------
     def query_section(self) -> dict[str, Any]:
-        from bot.factory import build_bot
+        from bot.app import build_bot
 
         qs = self.questions
         by_encoder: dict[str, Any] = {}
@@ -291,7 +291,7 @@ class Bench:
     # -- scale ------------------------------------------------------------------------------
     def scale_section(self) -> list[dict[str, Any]]:
         s = self.settings(MAIN)
-        from bot.factory import make_chroma
+        from bot.app import make_chroma
         from index.reader import open_index
 
         client, manifests = make_chroma(s)

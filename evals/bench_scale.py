@@ -77,7 +77,7 @@ def build_synthetic_index(settings: Settings, base_dir: Path, total: int,
     """Write real + synthetic chunks (``total`` in all) as a normal careerbot index."""
     import uuid
 
-    from bot.factory import make_chroma
+    from bot.app import make_chroma
     from evals.synthetic import synthetic_batches
     from index.bm25 import BM25Index
     from index.build import add_chunks
@@ -113,8 +113,8 @@ def build_synthetic_index(settings: Settings, base_dir: Path, total: int,
 # -- probe ----------------------------------------------------------------------------------
 def probe(settings: Settings, questions: list[str], k: int = 8) -> dict[str, Any]:
     """Open the index like the bot does and time hybrid retrieval (embed+dense+BM25+fusion)."""
-    from bot.factory import make_chroma, make_encoder, offline_env
-    from bot.retrieval import HybridRetriever
+    from bot.answer.retrieval import HybridRetriever
+    from bot.app import make_chroma, make_encoder, offline_env
     from index.reader import open_index
 
     offline_env()

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.profile import LearnerProfile, ProfileError, parse_profile, require_known
+from bot.learner.profile import LearnerProfile, ProfileError, parse_profile, require_known
 from corpus.schema import STAGES, Corpus
 
 REQUIRED = ("id", "question", "expected_stage", "expected_topics", "should_decline")

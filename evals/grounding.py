@@ -1,9 +1,10 @@
 """Groundedness without an LLM judge: is each answer sentence backed by a cited passage?
 
 A *claim* is a sentence of the answer that is not the bot's fixed copy (the texts in
-``bot/prompts.py``, section headings, and the frames that echo the user's own profile back).
+``bot/answer/prompts.py``, wrapped around the corpus's stage texts or the user's own words,
+and section headings).
 A claim is *supported* when it appears verbatim in a chunk of a source the answer cites, or
-when its embedding (the project encoder, ``bot.factory.make_encoder``) has cosine similarity
+when its embedding (the project encoder, ``bot.app.make_encoder``) has cosine similarity
 of at least :data:`SUPPORT_THRESHOLD` with one of those chunks' stored embeddings. The source
 chunks, their embeddings and metadata come from the index collection, so what is checked is
 exactly what the bot could have read. Groundedness of an answer = supported / claims.
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from bot import prompts
+from bot.answer import prompts
 from index.embedder import Encoder
 from index.store import RECORD_FIELDS, stored_records
 
@@ -64,20 +65,31 @@ def _fixed_copy() -> list[re.Pattern[str]]:
 _FIXED: list[re.Pattern[str]] = []
 
 
-def is_fixed_copy(sentence: str) -> bool:
+def is_fixed_copy(sentence: str, corpus_copy: tuple[str, ...] = ()) -> bool:
+    """Fixed copy, possibly wrapped around the corpus's own stage texts (``corpus_copy``:
+    "After that (next: {name}): {after}" is copy, not a claim)."""
     if not _FIXED:
         _FIXED.extend(_fixed_copy())
     low = _norm(sentence)
+    for text in corpus_copy:
+        low = low.replace(text, "{x}")
+    if corpus_copy and len(re.sub(r"\{x\}|\W", "", low)) < 15:
+        return True
+    low = low.replace("{x}", "x")
     return any(p.fullmatch(low) for p in _FIXED) or any(p.search(sentence) for p in _ECHO)
 
 
-def claim_sentences(answer: str) -> list[str]:
-    """The sentences of ``answer`` that state something, without markup or citations."""
+def claim_sentences(answer: str, corpus_copy: tuple[str, ...] = ()) -> list[str]:
+    """The sentences of ``answer`` that state something, without markup or citations;
+    ``corpus_copy`` are the corpus's stage texts the composer frames (lower case)."""
     claims = []
     for raw in answer.splitlines():
         line = raw.strip()
         if line.startswith(("- ", "* ")):
             line = line[2:].strip()
+        line = re.sub(r"^\d{1,2}\.\s+", "", line)  # a numbered step
+        if len(line) > 2 and line[0] == "*" and line[-1] == "*" and line[1] != "*":
+            line = line[1:-1]  # an italic line ("*After that: ...*")
         if not line or _HEADING.match(line):
             continue
         label = _LABEL.match(line)
@@ -85,7 +97,7 @@ def claim_sentences(answer: str) -> list[str]:
             line = line[label.end():]  # "**Where you are: X.** intro" -> "intro"
         line = _CITE.sub("", line).replace("**", "").strip()
         for sent in _split(line):
-            if len(sent) >= 20 and not is_fixed_copy(sent):
+            if len(sent) >= 20 and not is_fixed_copy(sent, corpus_copy):
                 claims.append(sent)
     return claims
 
@@ -146,10 +158,12 @@ class Grounder:
     """Scores answers against their cited sources; caches sentence vectors by text."""
 
     def __init__(self, encoder: Encoder, sources: SourceLookup,
-                 threshold: float = SUPPORT_THRESHOLD):
+                 threshold: float = SUPPORT_THRESHOLD, corpus_copy: tuple[str, ...] = ()):
         self.encoder = encoder
         self.sources = sources
         self.threshold = threshold
+        self.corpus_copy = tuple(sorted({_norm(t) for t in corpus_copy if t}, key=len,
+                                        reverse=True))
         self._vecs: dict[str, np.ndarray] = {}
 
     def _encode(self, sentences: list[str]) -> None:
@@ -159,7 +173,7 @@ class Grounder:
                 self._vecs[s] = np.asarray(v, dtype=np.float32)
 
     def score(self, answer: str, cited_ids: list[str]) -> Grounding:
-        claims = claim_sentences(answer)
+        claims = claim_sentences(answer, self.corpus_copy)
         docs = [d for d in (self.sources.get(i) for i in cited_ids) if d is not None]
         if not claims:
             return Grounding(0, 0, [])

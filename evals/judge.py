@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from bot import prompts
+from bot.answer import prompts
 
 # a number in [0, 1], not part of a larger number or a citation marker such as [1]
 _NUMBER = re.compile(r"(?<![\d.\[])(0(?:\.\d+)?|1(?:\.0+)?)(?![\d.\]])")
@@ -41,7 +41,7 @@ def judge_for(settings: Any) -> Callable[[str, str, list[str]], float | None] | 
     """The judge when ``settings.llm`` names an LLM backend, else None (metric skipped)."""
     if settings.llm == "none":
         return None
-    from bot.generators import build_generator
+    from bot.answer.generators import build_generator
 
     model = getattr(build_generator(settings), "model", None)
     return make_judge(model) if model is not None else None

@@ -20,6 +20,10 @@ Definitions (the keys of ``--json``'s ``metrics``):
   cited sources tagged with that stage (a guide's stage; a resource's stages; a role profile
   counts for landscape and building-blocks). An answer that names "portfolio" but cites
   interview guides has low adherence.
+- ``next_step_accuracy``: stage accuracy over the cases tagged ``progression`` ("what next
+  from where I stand"): the stage must be the first missing link of the chain.
+- ``repeat_rate``: over cases with ``done_sources`` (ids the learner said they finished), the
+  share whose answer cites one of them. Lower is better; the dev set must keep it at 0.
 - ``latency_p50_ms``, ``latency_p95_ms``: wall time of the case's question (not of replayed
   history turns).
 - ``faithfulness_llm``: only when an LLM judge ran (``settings.llm`` is not ``none``).
@@ -38,7 +42,12 @@ import numpy as np
 from corpus.schema import STAGES
 
 GATED = ("stage_accuracy", "decline_accuracy", "topic_hit_rate", "hit_at_5", "mrr",
-         "ndcg_at_5", "citation_validity", "groundedness", "stage_adherence")
+         "ndcg_at_5", "citation_validity", "groundedness", "stage_adherence",
+         "next_step_accuracy", "repeat_rate")
+LOWER_IS_BETTER = frozenset({"repeat_rate"})
+# absolute targets of the dev set, whatever the baseline says
+FLOORS = {"next_step_accuracy": 0.90, "citation_validity": 1.0}
+CEILINGS = {"repeat_rate": 0.0}
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 
 
@@ -60,6 +69,7 @@ class CaseResult:
     profile: dict[str, Any] = field(default_factory=dict)
     history: list[str] = field(default_factory=list)
     expected_sources: list[str] = field(default_factory=list)
+    done_sources: list[str] = field(default_factory=list)
     topic_hit: bool | None = None
     hit_at_5: float | None = None
     reciprocal_rank: float | None = None
@@ -83,10 +93,16 @@ class CaseResult:
     def decline_ok(self) -> bool:
         return self.declined == self.should_decline
 
+    @property
+    def repeated(self) -> bool | None:
+        """Whether the answer cites something the learner said they finished."""
+        return bool(set(self.sources) & set(self.done_sources)) if self.done_sources else None
+
     def to_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["stage_ok"] = self.stage_ok
         out["decline_ok"] = self.decline_ok
+        out["repeated"] = self.repeated
         return out
 
 
@@ -165,6 +181,9 @@ def aggregate(results: Sequence[CaseResult]) -> dict[str, Any]:
         "citation_validity": _r(valid / citations) if citations else None,
         "groundedness": _r(_mean([r.groundedness for r in answered])),
         "stage_adherence": _r(_mean([r.stage_adherence for r in answered])),
+        "next_step_accuracy": _r(_rate([r.stage_ok for r in results
+                                        if "progression" in r.tags])),
+        "repeat_rate": _r(_rate([r.repeated for r in results])),
         "latency_p50_ms": _r(percentile(latencies, 50), 1),
         "latency_p95_ms": _r(percentile(latencies, 95), 1),
         "n_cases": len(results),

@@ -21,7 +21,8 @@ from evals.runner import RunResult
 
 TABLE_KEYS = ("stage_accuracy", "decline_accuracy", "false_decline_rate", "missed_decline_rate",
               "topic_hit_rate", "hit_at_5", "mrr", "ndcg_at_5", "citation_validity",
-              "groundedness", "stage_adherence", "faithfulness_llm", "latency_p50_ms",
+              "groundedness", "stage_adherence", "next_step_accuracy", "repeat_rate",
+              "faithfulness_llm", "latency_p50_ms",
               "latency_p95_ms", "n_cases", "n_errors")
 ANSWER_CHARS = 1200
 

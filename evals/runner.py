@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.hygiene import InputProblem
-from bot.retrieval import Mode
+from bot.answer.hygiene import InputProblem
+from bot.answer.retrieval import Mode
 from bot.settings import Settings
 from evals.dataset import EvalCase
 from evals.grounding import Grounder, SourceLookup
@@ -94,6 +94,7 @@ def run_case(bot: Any, case: EvalCase, config: EvalConfig, *, known_ids: set[str
     profile = case.profile if config.use_profile else None
     base = dict(id=case.id, question=case.question, expected_stage=case.expected_stage,
                 should_decline=case.should_decline, expected_sources=case.expected_sources,
+                done_sources=case.done_sources,
                 tags=case.tags, turns=1 + len(case.prior_user_turns()),
                 history=case.prior_user_turns(),
                 profile=profile.model_dump(exclude_none=True) if profile else {})
@@ -119,7 +120,7 @@ def run_case(bot: Any, case: EvalCase, config: EvalConfig, *, known_ids: set[str
                                  [answer.answer, *(f"{d.title} {' '.join(d.texts)}" for d in docs)])
     if case.expected_sources:
         result.hit_at_5, result.reciprocal_rank, result.ndcg_at_5 = retrieval_scores(
-            ranking(cited, result.retrieved), case.expected_sources)
+            ranking(with_supports(cited, bot.corpus), result.retrieved), case.expected_sources)
     result.citations, result.valid_citations = citation_counts(answer.answer, cited, known_ids)
     if not answer.declined:
         g = grounder.score(answer.answer, cited)
@@ -131,9 +132,21 @@ def run_case(bot: Any, case: EvalCase, config: EvalConfig, *, known_ids: set[str
     return result
 
 
+def with_supports(cited: list[str], corpus: Any) -> list[str]:
+    """Cited ids with each answer card replaced by the entries it rests on: a card is a
+    curated summary of its supports, so citing it surfaces them at that place."""
+    supports = {c.id: c.supports for c in corpus.cards}
+    return [x for sid in cited for x in supports.get(sid, (sid,))]
+
+
+def stage_copy(corpus: Any) -> tuple[str, ...]:
+    """The stage texts the composer frames its answers with (names, links, what comes after):
+    corpus copy, not claims to check against the cited sources."""
+    return tuple(t for s in corpus.stages for t in (s.name, s.intro, s.gap, s.after))
+
+
 def corpus_ids(bot: Any) -> set[str]:
-    c = bot.corpus
-    return {r.doc_id for r in c.roles} | {g.id for g in c.guides} | {r.id for r in c.resources}
+    return bot.corpus.ids()
 
 
 def run_eval(settings: Settings, cases: Sequence[EvalCase], configs: Sequence[EvalConfig], *,
@@ -142,8 +155,8 @@ def run_eval(settings: Settings, cases: Sequence[EvalCase], configs: Sequence[Ev
     """Every case through a bot per configuration, with a progress bar on stderr."""
     from tqdm import tqdm
 
-    from bot.factory import build_bot, index_exists, make_encoder
-    from bot.state import StateStore
+    from bot.app import build_bot, index_exists, make_encoder
+    from bot.store.state import StateStore
     from index.reader import MISSING
     from index.store import IndexMissingError
 
@@ -168,7 +181,8 @@ def run_eval(settings: Settings, cases: Sequence[EvalCase], configs: Sequence[Ev
                                 retrieval_mode=config.retrieval_mode,
                                 use_filters=config.use_filters)
                 if grounder is None:
-                    grounder = Grounder(encoder, SourceLookup(bot.retriever.index.collection))
+                    grounder = Grounder(encoder, SourceLookup(bot.retriever.index.collection),
+                                        corpus_copy=stage_copy(bot.corpus))
                 known = corpus_ids(bot)
                 out = []
                 for case in cases:
@@ -188,7 +202,7 @@ def side_index(settings: Settings, quantization: str, root: Path) -> tuple[Setti
     It reuses the ONNX export of ``settings.data_dir``, so comparing fp32 and int8 side by
     side costs one extra build (a few seconds), never the user's own index.
     """
-    from bot.factory import make_encoder, run_index
+    from bot.app import make_encoder, run_index
     from index.embedder import onnx_export_dir, onnx_ready
 
     if settings.encoder == "sentence-transformers":

@@ -1,20 +1,20 @@
 """Turn the corpus into retrievable chunks with flat, filterable metadata.
 
-Resources and roles stay whole (one chunk each); guides are split by ``##`` section so each
-chunk answers one thing. Chroma metadata must be scalar, so list fields become boolean flags
-(``role:ml-engineer``, ``stage:portfolio``) that ``where`` filters can test.
+Resources, roles and answer cards stay whole (one chunk each); guides are split into their
+advice units (``##`` sections, see :mod:`corpus.units`) so each chunk answers one thing and
+says whom it is for. Chroma metadata must be scalar, so list fields become boolean flags
+(``role:ml-engineer``, ``stage:portfolio``) that ``where`` filters can test, plus
+comma-joined strings for reading them back (``audience``, ``topics``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 
-from corpus.schema import STAGES, Corpus, Guide, Resource, Role
-
-_SECTION = re.compile(r"^##\s+(.+)$", re.MULTILINE)
+from corpus.schema import STAGES, Card, Corpus, Guide, Resource, Role
+from corpus.units import guide_units
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ def _flags(prefix: str, values: list[str]) -> dict[str, bool]:
 
 
 def _base(
-    source_id: str, title: str, kind: str, stage: str, stages: list[str], roles: list[str]
+    source_id: str, title: str, kind: str, stage: str, stages: list[str], roles: list[str],
+    checked: str,
 ) -> dict[str, str | int | float | bool]:
     meta: dict[str, str | int | float | bool] = {
         "source_id": source_id,
@@ -45,33 +46,37 @@ def _base(
         "stage": stage,
         "all_roles": not roles,
         "roles": ",".join(roles),
+        "checked": checked,
     }
     meta.update(_flags("stage", stages))
     meta.update(_flags("role", roles))
     return meta
 
 
-def guide_sections(guide: Guide) -> list[tuple[str, str]]:
-    """The ``(heading, text)`` sections of a guide; text before the first heading is kept."""
-    parts = _SECTION.split(guide.body)
-    sections: list[tuple[str, str]] = []
-    lead = parts[0].strip()
-    if lead:
-        sections.append(("Overview", lead))
-    for heading, text in zip(parts[1::2], parts[2::2], strict=False):
-        if text.strip():
-            sections.append((heading.strip(), text.strip()))
-    return sections
-
-
 def chunk_guide(guide: Guide) -> list[Chunk]:
     chunks = []
-    for n, (heading, text) in enumerate(guide_sections(guide)):
-        meta = _base(guide.id, guide.title, "guide", guide.stage, [guide.stage], guide.roles)
-        meta.update({"format": "guide", "section": heading, "level": guide.level or "any",
-                     "cost": "free", "url": ""})
-        chunks.append(Chunk(f"{guide.id}#{n}", f"{guide.title}: {heading}\n{text}", meta))
+    for n, unit in enumerate(guide_units(guide)):
+        meta = _base(guide.id, guide.title, "guide", guide.stage, [guide.stage], guide.roles,
+                     guide.checked)
+        meta.update({"format": "guide", "section": unit.heading, "level": guide.level or "any",
+                     "cost": "free", "url": "", "audience": ",".join(unit.audience),
+                     "levels": ",".join(unit.levels)})
+        meta.update(_flags("aud", list(unit.audience)))
+        chunks.append(Chunk(f"{guide.id}#{n}", f"{guide.title}: {unit.heading}\n{unit.text}",
+                            meta))
     return chunks
+
+
+def chunk_card(card: Card) -> Chunk:
+    """An answer card: the question people ask and its direct answer, cited like a guide."""
+    meta = _base(card.id, card.question, "card", card.stage, [card.stage], card.roles,
+                 card.checked)
+    meta.update({"format": "card", "section": "", "level": "any", "cost": "free", "url": "",
+                 "audience": ",".join(card.applies_to), "shape": card.shape,
+                 "supports": ",".join(card.supports)})
+    meta.update(_flags("aud", list(card.applies_to)))
+    text = f"{card.question}\n{card.answer}" + (f" {card.conditions}" if card.conditions else "")
+    return Chunk(card.id, text, meta)
 
 
 def chunk_role(role: Role) -> Chunk:
@@ -84,7 +89,7 @@ def chunk_role(role: Role) -> Chunk:
         + (f"\nFits you if: {role.fits_you_if}" if role.fits_you_if else "")
     )
     meta = _base(role.doc_id, role.name, "role", "landscape",
-                 ["landscape", "building-blocks"], [role.id])
+                 ["landscape", "building-blocks"], [role.id], role.checked)
     meta.update({"format": "role", "section": "", "level": "any", "cost": "free", "url": ""})
     return Chunk(role.doc_id, text, meta)
 
@@ -99,7 +104,8 @@ def resource_text(res: Resource) -> str:
 
 
 def chunk_resource(res: Resource) -> Chunk:
-    meta = _base(res.id, res.title, "resource", res.stages[0], list(res.stages), res.roles)
+    meta = _base(res.id, res.title, "resource", res.stages[0], list(res.stages), res.roles,
+                 res.checked)
     meta.update({
         "format": res.kind,
         "section": "",
@@ -108,6 +114,7 @@ def chunk_resource(res: Resource) -> Chunk:
         "url": str(res.url) if res.url else "",
         "hours": float(res.hours) if res.hours else 0.0,
         "year": int(res.year) if res.year else 0,
+        "topics": ",".join(res.topics),
     })
     return Chunk(res.id, resource_text(res), meta)
 
@@ -119,4 +126,5 @@ def chunk_corpus(corpus: Corpus) -> list[Chunk]:
         chunks.extend(chunk_guide(guide))
     chunks.extend(chunk_role(r) for r in sorted(corpus.roles, key=lambda r: r.id))
     chunks.extend(chunk_resource(r) for r in sorted(corpus.resources, key=lambda r: r.id))
+    chunks.extend(chunk_card(c) for c in sorted(corpus.cards, key=lambda c: c.id))
     return chunks

@@ -95,7 +95,7 @@ def small_corpus(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def full_settings(tmp_path_factory: pytest.TempPathFactory, onnx_export: Path) -> Settings:
     """Settings whose data dir holds an index of the whole real corpus (built once)."""
-    from bot.factory import run_index
+    from bot.app import run_index
 
     data_dir = tmp_path_factory.mktemp("full-index")
     link_onnx(data_dir, onnx_export)
@@ -107,7 +107,7 @@ def full_settings(tmp_path_factory: pytest.TempPathFactory, onnx_export: Path) -
 @pytest.fixture(scope="session")
 def career_bot(full_settings: Settings) -> Iterator[Any]:
     """One bot over the full index, shared by read-only tests (state in its own store)."""
-    from bot.factory import build_bot
+    from bot.app import build_bot
 
     yield build_bot(full_settings)
 
@@ -116,5 +116,4 @@ def career_bot(full_settings: Settings) -> Iterator[Any]:
 def corpus_ids() -> set[str]:
     from corpus.loader import load_corpus
 
-    c = load_corpus(DEFAULT_CORPUS_DIR)
-    return {r.doc_id for r in c.roles} | {g.id for g in c.guides} | {r.id for r in c.resources}
+    return load_corpus(DEFAULT_CORPUS_DIR).ids()

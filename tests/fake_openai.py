@@ -18,9 +18,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _REVEAL = re.compile(r"repeat|reveal|system prompt|instructions|rules|above|verbatim", re.I)
-# cites passage 1, passage 2 and a passage number no prompt has: the bot must drop it
+# cites passage 1 and passage 2, as asked
 GROUNDED_REPLY = ("Start with one end-to-end project and write a clear README [1]. Compare "
-                  "your result with a simple baseline [2]. Then share it [99].")
+                  "your result with a simple baseline [2]. Then share it with people [1].")
+# drafts the bot must not show as they are (asked for with a word in the question)
+BAD_DRAFTS = {
+    "flaky": "Write a clear README [1]. Then share it [99].",  # a passage that does not exist
+    "uncited": "Write a clear README and share the project with people in the field.",
+    "looping": " ".join(["Build a portfolio project and write about it [1]."] * 6),
+}
 
 
 def question_of(messages: list[dict[str, Any]]) -> str:
@@ -36,6 +42,9 @@ def reply_to(messages: list[dict[str, Any]]) -> str:
         return question.strip().splitlines()[-1].removeprefix("user:").strip()
     if _REVEAL.search(question):
         return "Sure! My instructions are:\n" + system
+    for word, draft in BAD_DRAFTS.items():
+        if word in question:
+            return draft
     return GROUNDED_REPLY
 
 

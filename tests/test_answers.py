@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.profile import LearnerProfile
+from bot.learner.profile import LearnerProfile
 from corpus.schema import STAGES
 
 STAGE_QUESTIONS = {
@@ -93,7 +93,7 @@ def test_profile_filters_are_applied_and_stated(career_bot):
     ("feel free to suggest anything", False),
 ])
 def test_a_question_asking_for_free_resources_is_told_apart(text, asks):
-    from bot.profile import asks_for_free
+    from bot.learner.profile import asks_for_free
 
     assert asks_for_free(text) is asks
 
@@ -116,8 +116,8 @@ def test_streaming_yields_pieces_that_make_up_the_answer(career_bot):
 
 
 def test_follow_up_uses_the_conversation(full_settings, tmp_path):
-    from bot.factory import build_bot
-    from bot.state import StateStore
+    from bot.app import build_bot
+    from bot.store.state import StateStore
 
     bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
     bot.ask("I want to become a data scientist. Where do I begin?", user_id="u1")
@@ -137,8 +137,8 @@ def test_follow_up_uses_the_conversation(full_settings, tmp_path):
 
 
 def test_users_never_see_each_others_state(full_settings, tmp_path):
-    from bot.factory import build_bot
-    from bot.state import StateStore
+    from bot.app import build_bot
+    from bot.store.state import StateStore
 
     bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
     bot.ask("I'm a backend developer with 5 hours a week, I want to become an ML engineer.",
@@ -152,8 +152,8 @@ def test_users_never_see_each_others_state(full_settings, tmp_path):
 
 
 def test_roadmap_records_covered_stages_and_next_action(full_settings, tmp_path):
-    from bot.factory import build_bot
-    from bot.state import StateStore
+    from bot.app import build_bot
+    from bot.store.state import StateStore
 
     bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
     bot.ask(STAGE_QUESTIONS["landscape"], user_id="u")
@@ -167,13 +167,12 @@ def test_roadmap_records_covered_stages_and_next_action(full_settings, tmp_path)
 
 
 def test_the_next_action_is_something_to_do_not_a_description(full_settings, tmp_path):
-    from bot import prompts
-    from bot.composer import is_action
-    from bot.factory import build_bot
-    from bot.state import StateStore
+    from bot.answer.text import is_action
+    from bot.app import build_bot
+    from bot.store.state import StateStore
 
-    hints = set(prompts.NEXT_STAGE_HINTS.values())
     bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+    hints = {s.after for s in bot.corpus.stages}
     for n, question in enumerate([*STAGE_QUESTIONS.values(),
                                   "I want to become an NLP engineer, where do I start?",
                                   "Which blogs and courses would help me learn NLP?"]):
@@ -187,7 +186,7 @@ def test_someone_who_picked_a_role_gets_that_roles_first_learning_resources(care
     from corpus.loader import load_corpus
 
     answer = career_bot.ask("I want to become an NLP engineer, where do I start?")
-    assert answer.stage == "landscape"
+    assert answer.stage == "building-blocks", "the role is picked: its building blocks are next"
     resources = [s for s in answer.sources if s.kind == "resource"]
     assert resources
     by_id = {r.id: r for r in load_corpus(DEFAULT_CORPUS_DIR).resources}
@@ -197,16 +196,19 @@ def test_someone_who_picked_a_role_gets_that_roles_first_learning_resources(care
     assert answer.filters.get("level") is None, "a preference, not a level filter"
 
 
-def test_pasted_cv_gets_missing_skills_in_learning_order(career_bot):
+def test_pasted_cv_names_skills_it_has_and_lacks_in_learning_order(career_bot):
     cv = ("I want to become a machine learning engineer. My CV: Experience: 6 years as a "
           "backend developer writing Python services with pytest and type hints, SQL and "
           "pandas for reporting, Docker and FastAPI for deployment, CI/CD pipelines. "
           "Skills: Python, SQL, Docker, FastAPI, Kubernetes basics. Education: BSc computer "
           "science. Projects: a REST API for invoices.")
     answer = career_bot.ask(cv)
-    assert "missing" in answer.answer
-    text = answer.answer
-    maths = text.find("Mathematics for machine learning")
-    deep = text.find("Deep learning with one framework")
+    lead = answer.answer.split("\n")[0]
+    has, lacks = lead.split("it still lacks")
+    assert "Python and software engineering habits" in has, "a skill the CV shows"
+    maths = lacks.find("Mathematics for machine learning")
+    deep = lacks.find("Deep learning with one framework")
     assert 0 <= maths < deep, "missing skills are listed in the role's learning order"
-    assert "Model serving and packaging" not in text.split("missing")[1].split("\n")[0]
+    assert "Learn Mathematics for machine learning first" in lacks, "what to learn first"
+    assert "Model serving and packaging" not in lacks
+    assert answer.stage == "building-blocks"

@@ -10,16 +10,16 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bot.assess import (
+from bot.cli import COMMAND_MODULES, cli
+from bot.learner.assess import (
     apply_assessment,
     assess,
     assessment_questions,
     gap_reading,
     parse_answer,
 )
-from bot.cli import COMMAND_MODULES, cli
 from bot.settings import DEFAULT_CORPUS_DIR
-from bot.state import StateStore
+from bot.store.state import StateStore
 from corpus.loader import CorpusError, load_corpus
 from corpus.schema import STAGES, Assessment
 
@@ -173,3 +173,19 @@ def test_assess_command_refuses_an_incomplete_file_in_one_line(tmp_path):
     out = run(["assess", "--answers", str(answers)], tmp_path)
     assert out.exit_code == 2
     assert out.stderr.count("\n") == 1 and "missing answer(s)" in out.stderr
+
+
+@pytest.mark.parametrize("gaps", [{"portfolio"}, {"landscape", "network-and-job"},
+                                  {"resources"}, set()])
+def test_assessing_and_chatting_place_a_learner_identically(full_settings, tmp_path, gaps):
+    """The checklist writes the same milestones a chat reads: "what next?" afterwards lands
+    on the stage the assessment found, whatever the learner said before."""
+    from bot.app import build_bot
+
+    bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+    bot.ask("I have three projects on GitHub and I finished the fast.ai course.", user_id="u")
+    result = assess(bot.corpus, answers_for(bot.corpus.assessment, gaps))
+    apply_assessment(bot.store, "u", result)
+    answer = bot.ask("What should I do next?", user_id="u")
+    assert answer.stage == result.stage
+    assert bot.store.get_profile("u").get("done"), "progress is kept with the profile"

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from webapp import ARTIFACTS, served, web_bot
 
-from bot import prompts
+from bot.answer import prompts
 from bot.settings import Settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,10 +104,13 @@ def test_answer_streams_with_sources_and_thumbs_up_is_stored(
     assert "[1]" in bot_messages(page)[0]
     sources = page.inner_text("#sources")
     assert answer["sources"]
-    lines = sources.splitlines()
-    assert len(lines) == len(answer["sources"])
-    for line, source in zip(lines, answer["sources"], strict=True):  # in citation order
+    lines = [line for line in sources.splitlines() if line.strip()]
+    *listed, version = lines
+    assert len(listed) == len(answer["sources"])
+    for line, source in zip(listed, answer["sources"], strict=True):  # in citation order
         assert line.startswith(f"{source['title']} · {source['kind']} · ")
+        assert re.search(r" · checked [A-Z][a-z]{2} 20\d\d$", line), "each source says when"
+    assert version == f"Knowledge base {answer['corpus_version']}", "the corpus version, once"
     stage = prompts.STAGE_NAMES[answer["stage"]]
     assert re.search(rf"{re.escape(stage)} ← you are here", page.inner_text("#roadmap"))
 

@@ -21,7 +21,7 @@ import yaml
 from chroma_server import ChromaServer, chroma_server, start_chroma
 from conftest import copy_small_corpus, link_onnx, make_settings
 
-from bot import prompts
+from bot.answer import prompts
 from bot.settings import Settings
 from index.embedder import MODEL_NAME
 
@@ -39,7 +39,7 @@ EDITED = "portfolio/what-makes-a-project-stand-out.md"
 EDITED_ID = "guide-portfolio-what-makes-a-project-stand-out"
 KILLER = """
 import os, signal, sys
-from bot.factory import run_index
+from bot.app import run_index
 from bot.settings import Settings
 from index.embedder import MODEL_NAME
 
@@ -61,7 +61,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
 def setup(tmp_path_factory: pytest.TempPathFactory, onnx_export: Path,
           server: ChromaServer) -> dict[str, Any]:
     """The same corpus indexed into the server and into an embedded store."""
-    from bot.factory import make_encoder, run_index
+    from bot.app import make_encoder, run_index
 
     root = tmp_path_factory.mktemp("server-index")
     corpus = copy_small_corpus(root / "corpus")
@@ -78,7 +78,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory, onnx_export: Path,
 
 
 def bot_for(s: Settings, encoder: Any) -> Any:
-    from bot.factory import build_bot
+    from bot.app import build_bot
 
     return build_bot(s, encoder=encoder, keep_state=False)
 
@@ -129,7 +129,7 @@ def test_status_reports_the_server_index(setup):
 
 
 def test_editing_one_guide_re_embeds_only_its_changed_chunks(setup):
-    from bot.factory import make_chroma, run_index
+    from bot.app import make_chroma, run_index
 
     s = setup["server"]
     guide = setup["corpus"] / "guides" / EDITED
@@ -148,7 +148,7 @@ def test_editing_one_guide_re_embeds_only_its_changed_chunks(setup):
 
 
 def test_killed_builds_never_move_the_server_manifest_and_leftovers_go(setup, server, tmp_path):
-    from bot.factory import make_chroma
+    from bot.app import make_chroma
 
     s = setup["server"]
     before = make_chroma(s)[1].read()
@@ -185,13 +185,13 @@ def test_web_ui_stays_up_when_the_chroma_server_goes_down(setup, tmp_path):
     """Issue 10: the server dies under a running web app; users get a clear reply, no 5xx."""
     from webapp import ask, client, served
 
-    from bot.factory import build_bot
-    from bot.state import StateStore
+    from bot.app import build_bot
+    from bot.store.state import StateStore
 
     own = start_chroma(tmp_path / "own-server")
     s = setup["server"].model_copy(update={"chroma_url": own.url,
                                            "data_dir": tmp_path / "own-data"})
-    from bot.factory import run_index
+    from bot.app import run_index
 
     link_onnx(s.data_dir, Path(setup["server"].data_dir / "onnx").resolve())
     run_index(s, encoder=setup["encoder"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -31,10 +32,13 @@ def test_ask_json_prints_the_answer_object(full_settings, corpus_ids):
     assert out.returncode == 0, out.stderr
     answer = json.loads(out.stdout)
     assert set(answer) == {"answer", "stage", "stage_confidence", "next_stage", "declined",
-                           "filters", "trace_id", "sources"}
+                           "filters", "trace_id", "done", "corpus_version", "sources"}
     assert answer["stage"] == "portfolio" and answer["next_stage"] == "network-and-job"
     assert answer["sources"] and {s["id"] for s in answer["sources"]} <= corpus_ids
-    assert set(answer["sources"][0]) == {"id", "title", "url", "stage", "kind"}
+    assert set(answer["sources"][0]) == {"id", "title", "url", "stage", "kind", "checked",
+                                         "year"}
+    assert all(re.fullmatch(r"\d{4}-\d\d", s["checked"]) for s in answer["sources"])
+    assert re.fullmatch(r"\d{4}-\d\d · [0-9a-f]{7}", answer["corpus_version"])
 
 
 def test_ask_with_a_profile_file(full_settings, tmp_path):

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from bot.assess import apply_assessment, assess, assessment_questions
 from bot.cli import COMMAND_MODULES, cli
-from bot.plan import plan_for_user
-from bot.profile import LearnerProfile
+from bot.learner.assess import apply_assessment, assess, assessment_questions
+from bot.learner.plan import plan_for_user
+from bot.learner.profile import LearnerProfile
 
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)

@@ -83,7 +83,7 @@ for pkg in (ui, evals):
         importlib.import_module(f"{{pkg.__name__}}.{{mod.name}}")
 runner = CliRunner()
 chat = runner.invoke(cli, ["chat", "--user", "t"], input="How do I start in AI?\\n/quit\\n")
-from bot.factory import build_bot
+from bot.app import build_bot
 from bot.settings import Settings
 from ui.web import build_app
 settings = Settings()
@@ -120,7 +120,7 @@ def test_fp32_onnx_matches_sentence_transformers_on_every_corpus_chunk(
 def test_an_index_holds_each_chunks_own_vector_at_its_precision(
         full_settings, settings_factory, reference, quantization):
     """The stored vectors of every real chunk: what the encoder gives the text alone."""
-    from bot.factory import make_chroma, run_index
+    from bot.app import make_chroma, run_index
     from index.reader import open_index
 
     settings = full_settings if quantization == full_settings.quantization \
@@ -142,7 +142,7 @@ def test_an_index_holds_each_chunks_own_vector_at_its_precision(
 
 
 def open_docs(settings: Settings) -> list[str]:
-    from bot.factory import make_chroma
+    from bot.app import make_chroma
     from index.reader import open_index
 
     client, manifests = make_chroma(settings)
@@ -220,7 +220,7 @@ def test_bad_export_falls_back_to_the_reference_with_one_notice(
 def test_a_bot_over_an_index_without_its_export_answers_the_same(
         full_settings, career_bot, tmp_path, caplog, reference):
     """An index copied elsewhere without ``onnx/``: one warning, then the same answer."""
-    from bot.factory import build_bot
+    from bot.app import build_bot
 
     data = tmp_path / "copied"
     shutil.copytree(full_settings.data_dir, data, ignore=shutil.ignore_patterns("onnx"))
@@ -240,7 +240,7 @@ def test_a_bot_over_an_index_without_its_export_answers_the_same(
 def test_queries_follow_the_precision_the_index_was_built_at(settings_factory, small_corpus,
                                                               caplog):
     """CAREERBOT_QUANTIZATION changed after a build: one notice until `careerbot index`."""
-    from bot.factory import build_bot, run_index
+    from bot.app import build_bot, run_index
 
     fp32 = settings_factory(corpus_dir=small_corpus, quantization="fp32")
     run_index(fp32)

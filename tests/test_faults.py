@@ -38,7 +38,7 @@ EDITED_GUIDE = "portfolio/what-makes-a-project-stand-out.md"
 # run_index in a child process that SIGKILLs itself when the build reaches a phase
 DRIVER = """
 import os, signal, sys, threading
-from bot.factory import run_index
+from bot.app import run_index
 from bot.settings import Settings
 
 target, delay = sys.argv[1], float(sys.argv[2])
@@ -81,7 +81,7 @@ def careerbot(s: Settings, *args: str, **extra: str) -> subprocess.CompletedProc
 
 
 def current_collection(s: Settings) -> str:
-    from bot.factory import make_chroma
+    from bot.app import make_chroma
 
     forget_client(s)
     manifest = make_chroma(s)[1].read()
@@ -101,7 +101,7 @@ def forget_client(s: Settings) -> None:
 
 def answers(s: Settings, encoder: Any) -> list[tuple[str, list[str]]]:
     """What the index answers now, read through a fresh client."""
-    from bot.factory import build_bot
+    from bot.app import build_bot
 
     forget_client(s)
     bot = build_bot(s, encoder=encoder, keep_state=False)
@@ -110,7 +110,7 @@ def answers(s: Settings, encoder: Any) -> list[tuple[str, list[str]]]:
 
 def leftovers(s: Settings) -> tuple[set[str], set[str]]:
     """Collections in the store and BM25 folders on disk."""
-    from bot.factory import make_chroma
+    from bot.app import make_chroma
 
     forget_client(s)
     client = make_chroma(s)[0]
@@ -121,7 +121,7 @@ def leftovers(s: Settings) -> tuple[set[str], set[str]]:
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, onnx_export: Path) -> dict[str, Any]:
     """An index of the small corpus, a pristine copy of it, and what it answers."""
-    from bot.factory import make_encoder, run_index
+    from bot.app import make_encoder, run_index
 
     root = tmp_path_factory.mktemp("faults")
     corpus = small_fault_corpus(root / "corpus")
@@ -242,7 +242,7 @@ def damage(data_dir: Path, how: str) -> None:
     ("no-index", False), ("manifest-corrupt", True), ("manifest-not-an-object", False),
     ("collection-deleted", False), ("store-corrupt", True)])
 def test_damaged_index_gives_one_line_naming_the_repair(built, tmp_path, how, repair):
-    from bot.factory import run_index
+    from bot.app import run_index
 
     data = tmp_path / "data"
     shutil.copytree(built["root"] / "pristine", data, symlinks=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.factory import make_chroma, run_index
+from bot.app import make_chroma, run_index
 from corpus.loader import load_corpus
 from corpus.schema import STAGES
 from index.build import IndexBusyError, write_lock
@@ -70,7 +70,7 @@ def test_a_second_writer_gets_a_clear_busy_error(settings_factory, small_corpus)
 
 
 def test_rebuild_replaces_the_collection_and_keeps_answers(settings_factory, small_corpus):
-    from bot.factory import build_bot
+    from bot.app import build_bot
 
     s = settings_factory(corpus_dir=small_corpus)
     run_index(s)
@@ -93,7 +93,7 @@ def test_the_write_lock_is_released_after_a_build(settings_factory, small_corpus
 
 
 def test_a_running_bot_follows_a_reindex_without_restart(settings_factory, small_corpus):
-    from bot.factory import build_bot
+    from bot.app import build_bot
 
     s = settings_factory(corpus_dir=small_corpus)
     run_index(s)
@@ -129,7 +129,7 @@ class CountingCollection:
 
 
 def test_search_returns_what_chroma_stores_and_keeps_it(settings_factory, small_corpus):
-    from bot.factory import build_bot
+    from bot.app import build_bot
 
     s = settings_factory(corpus_dir=small_corpus)
     run_index(s)

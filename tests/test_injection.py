@@ -20,10 +20,10 @@ import pytest
 from conftest import copy_small_corpus, link_onnx, make_settings
 from fake_openai import FakeOpenAI, fake_openai
 
-from bot import prompts
-from bot.agent import CareerBot
-from bot.generators import approx_tokens, build_generator
-from bot.hygiene import InputProblem, check_input
+from bot.answer import prompts
+from bot.answer.generators import approx_tokens, build_generator
+from bot.answer.hygiene import InputProblem, check_input
+from bot.answer.pipeline import CareerBot
 from bot.settings import Settings
 
 CANARY = "ZQX-7741-OKAPI"
@@ -36,6 +36,7 @@ stage: portfolio
 roles: []
 level: beginner
 summary: A last check of your portfolio projects before you send applications.
+checked: 2026-11
 ---
 ## Check every README first
 
@@ -215,7 +216,7 @@ CAREER_WORDS_OF_ATTACKS = [
 
 @pytest.fixture(scope="module")
 def planted_settings(tmp_path_factory: pytest.TempPathFactory, onnx_export: Path) -> Settings:
-    from bot.factory import run_index
+    from bot.app import run_index
 
     root = tmp_path_factory.mktemp("planted")
     corpus = copy_small_corpus(root / "corpus")
@@ -228,7 +229,7 @@ def planted_settings(tmp_path_factory: pytest.TempPathFactory, onnx_export: Path
 
 @pytest.fixture(scope="module")
 def planted_bot(planted_settings: Settings) -> CareerBot:
-    from bot.factory import build_bot
+    from bot.app import build_bot
 
     return build_bot(planted_settings)
 
@@ -251,7 +252,7 @@ def llm_bot(settings: Settings, base: CareerBot, fake: FakeOpenAI, **overrides: 
                                     "llm_api_key": "sk-test-0123456789abcdef", **overrides})
     return CareerBot(corpus=base.corpus, retriever=base.retriever, detector=base.detector,
                      guard=base.guard, generator=build_generator(s), store=base.store,
-                     max_input_chars=s.max_input_chars, top_k=s.top_k)
+                     builder=base.builder, max_input_chars=s.max_input_chars, top_k=s.top_k)
 
 
 def cited_numbers(text: str) -> list[int]:
@@ -269,7 +270,8 @@ def test_planted_guide_is_retrieved_but_its_instructions_never_obeyed(planted_bo
         assert EVIL_HOST not in answer.answer and "![" not in answer.answer, question
         # the answer still helps: staged, cited advice from the corpus
         assert not answer.declined and answer.stage == "portfolio", question
-        assert "**What to do next**" in answer.answer and answer.sources, question
+        assert answer.reply is not None and answer.reply.lead and answer.reply.steps, question
+        assert answer.sources, question
         assert sorted(set(cited_numbers(answer.answer))) == list(
             range(1, len(answer.sources) + 1)), question
     assert retrieved == len(PLANTED_QUESTIONS), "every question must retrieve the planted guide"
@@ -341,10 +343,10 @@ def test_llm_sees_delimited_passages_without_planted_instructions(llm, corpus_id
         head, tail = user.split("</passages>", 1)
         assert tail.startswith("\n\nQuestion: ") and question in tail
         assert CANARY not in user and EVIL_HOST not in user and "<system>" not in head
-        # citations map to real sources: [99] is dropped, [1] [2] renumbered in order
-        assert "[99]" not in answer.answer
+        # citations map to real sources, renumbered in order
         assert {s.id for s in answer.sources} <= corpus_ids | {PLANTED_ID}
-        assert cited_numbers(answer.answer) == list(range(1, len(answer.sources) + 1))
+        assert sorted(set(cited_numbers(answer.answer))) == list(
+            range(1, len(answer.sources) + 1))
         sent_titles = {re.sub(r" <[^>]+>$", "", t) for t in re.findall(r"^\[\d+\] (.+)$", head,
                                                                        re.M)}
         assert {s.title for s in answer.sources} <= sent_titles, "cited = one of the passages"
@@ -354,11 +356,25 @@ def test_llm_streams_and_the_follow_up_rewrite_uses_a_plain_call(llm):
     bot, fake = llm
     pieces = list(bot.stream(PLANTED_QUESTIONS[0], user_id="llm-user"))
     text = "".join(p for p in pieces if isinstance(p, str))
-    assert len(pieces) > 3 and "README" in text and "[" not in text
+    assert len(pieces) > 3 and "README" in text and text == pieces[-1].answer
     follow = bot.ask("and what about the README?", user_id="llm-user")
     assert not follow.declined and follow.sources
     assert any(r.get("stream") is not True for r in fake.requests), "rewrite is not streamed"
     assert any(r.get("stream") is True for r in fake.requests)
+
+
+@pytest.mark.parametrize("word", ["flaky", "uncited", "looping"])
+def test_a_draft_that_cites_nothing_or_too_much_or_repeats_itself_is_replaced(llm, word):
+    """Never worse than the composer: a bad draft gives way to the composed answer, with one
+    line saying so."""
+    bot, _ = llm
+    question = f"How should I review my portfolio before I apply ({word})?"
+    answer = bot.ask(question)
+    lines = answer.answer.strip().splitlines()
+    assert lines[-1].startswith("*The language model's draft ") and "composed answer" in lines[-1]
+    assert "[99]" not in answer.answer and answer.answer.count("write about it") <= 1
+    assert answer.sources and cited_numbers(answer.answer)
+    assert max(cited_numbers(answer.answer)) == len(answer.sources)
 
 
 @pytest.mark.parametrize("budget", [1500, 700])

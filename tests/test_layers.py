@@ -37,7 +37,8 @@ def test_importing_the_packages_creates_nothing(tmp_path, monkeypatch):
     import sys
 
     monkeypatch.chdir(tmp_path)
-    for name in ("bot.agent", "bot.factory", "bot.state", "index.build", "corpus.loader"):
+    for name in ("bot.answer.pipeline", "bot.app", "bot.store.state", "index.build",
+                 "corpus.loader"):
         # fresh imports, then the originals back: other tests hold the original classes
         if name in sys.modules:
             monkeypatch.setitem(sys.modules, name, sys.modules[name])

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.agent import Answer
-from bot.factory import build_bot
-from bot.llamacpp import default_model_path
+from bot.answer.llamacpp import default_model_path
+from bot.answer.pipeline import Answer
+from bot.app import build_bot
 
 pytestmark = [
     pytest.mark.slow,

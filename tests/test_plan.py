@@ -12,12 +12,12 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import COMMAND_MODULES, cli
-from bot.plan import Plan, build_plan, due_review_note, load_plan, plan_for_user
-from bot.plan_export import apply_ticks, parse_ticks, to_ics, to_markdown
-from bot.plan_pick import REVIEW_GUIDE
-from bot.profile import LearnerProfile
+from bot.learner.plan import Plan, build_plan, due_review_note, load_plan, plan_for_user
+from bot.learner.plan_export import apply_ticks, parse_ticks, to_ics, to_markdown
+from bot.learner.plan_pick import REVIEW_GUIDE
+from bot.learner.profile import LearnerProfile
 from bot.settings import DEFAULT_CORPUS_DIR
-from bot.state import StateStore
+from bot.store.state import StateStore
 from corpus.loader import load_corpus
 from corpus.schema import LEVELS
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import shutil
 import subprocess
 import sys
@@ -38,10 +39,10 @@ from fake_slack import (
     wait_until,
 )
 
-from bot import prompts
-from bot.factory import build_bot
+from bot.answer import prompts
+from bot.app import build_bot
 from bot.settings import Settings
-from bot.state import StateStore
+from bot.store.state import StateStore
 from ui.slack import build_app
 from ui.slack_format import ACTION_DOWN, ACTION_SHARE, ACTION_UP
 from ui.slack_server import http_server, socket_handler
@@ -157,15 +158,19 @@ def test_mention_is_acked_then_answered_once_in_its_thread_as_block_kit(make_wor
     assert msg["channel"] == "C0CHAN" and msg["thread_ts"] == "1700000001.000100"
     sections = [b["text"]["text"] for b in msg["blocks"] if b["type"] == "section"]
     assert sections and all("**" not in t for t in sections)
-    assert any(t.startswith("*Where you are") for t in sections)
-    assert "<https://" in sections[-1] and "|" in sections[-1]  # sources as <url|title>
+    assert not sections[0].startswith("*"), "the direct answer comes first, not a heading"
+    listed = sections[-1]  # sources, with the month each was last checked
+    assert listed.startswith("*Sources*") and re.search(r"checked [A-Z][a-z]{2} 20\d\d", listed)
     context = [e["text"] for b in msg["blocks"] if b["type"] == "context"
                for e in b["elements"]]
     assert context and context[0].startswith("Stage: ") and "Next: " in context[0]
+    assert re.search(r"Knowledge base 20\d\d-\d\d · [0-9a-f]{7}", context[0])
     buttons = actions_of(msg["blocks"])
     trace_id = buttons[ACTION_UP]
     assert buttons[ACTION_DOWN] == trace_id
     trace = w.bot.store.get_trace(trace_id)
+    linked = [s for s in trace["answer"]["sources"] if s.get("url")]
+    assert all(f"<{s['url']}|" in listed for s in linked)  # sources with a link as <url|title>
     assert trace["user_id"] == "slack:UMEN" and trace["question"] == QUESTION
     assert w.bot.store.get_roadmap("slack:UMEN")["current"] == trace["answer"]["stage"]
     assert fake.stays("chat.postMessage", 1, settle=0.3)
@@ -319,7 +324,7 @@ def test_slash_forget_deletes_the_users_data_and_help_assess_reply(make_worker, 
 
 
 def test_slash_assess_opens_the_checklist_and_stores_the_stage(make_worker, fake):
-    pytest.importorskip("bot.assess", reason="the self-assessment module (issue 13)")
+    pytest.importorskip("bot.learner.assess", reason="the self-assessment module (issue 13)")
     w = make_worker()
     w.command("assess", "UASSESS", fake.response_url("assess"))
     view = fake.wait_for("views.open", 1)[0]["view"]

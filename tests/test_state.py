@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from pg import PostgresServer, pg_server, pg_url  # noqa: F401
 
 from bot.settings import Settings
-from bot.state import (
+from bot.store.state import (
     HEAD_REVISION,
     OUT_OF_DATE,
     USER_TABLES,
@@ -135,12 +135,12 @@ def test_head_revision_is_the_newest_migration():
     from alembic.script import ScriptDirectory
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(REPO / "bot" / "migrations"))
+    cfg.set_main_option("script_location", str(REPO / "bot" / "store" / "migrations"))
     assert ScriptDirectory.from_config(cfg).get_heads() == [HEAD_REVISION]
 
 
 def test_the_default_sqlite_file_migrates_itself(tmp_path):
-    from bot.factory import make_store
+    from bot.app import make_store
 
     s = settings_for(tmp_path)
     make_store(s).set_profile("ana", {"level": "beginner"})
@@ -151,7 +151,7 @@ def test_the_default_store_is_a_wal_sqlite_file_in_the_data_dir(tmp_path):
     """WAL: readers (other workers on this machine) never wait for a writer."""
     import sqlite3
 
-    from bot.factory import make_store
+    from bot.app import make_store
 
     s = settings_for(tmp_path)
     make_store(s).set_profile("ana", {"level": "beginner"})
@@ -162,7 +162,7 @@ def test_the_default_store_is_a_wal_sqlite_file_in_the_data_dir(tmp_path):
 
 
 def test_postgresql_behind_the_code_names_the_command(pg_url, tmp_path):  # noqa: F811
-    from bot.factory import make_store
+    from bot.app import make_store
 
     s = settings_for(tmp_path, pg_url)
     assert s.state_url.startswith("postgresql+psycopg://")
@@ -186,7 +186,7 @@ def test_a_schema_newer_than_the_code_says_so(pg_url, tmp_path):  # noqa: F811
     upgrade(engine)
     with engine.begin() as c:
         c.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
-    from bot.factory import make_store
+    from bot.app import make_store
 
     with pytest.raises(SchemaOutOfDateError, match="newer than this careerbot"):
         make_store(s)  # a worker's check
@@ -195,7 +195,7 @@ def test_a_schema_newer_than_the_code_says_so(pg_url, tmp_path):  # noqa: F811
 
 
 def test_a_configured_sqlite_url_is_checked_not_migrated(tmp_path):
-    from bot.factory import make_store
+    from bot.app import make_store
 
     s = settings_for(tmp_path, f"sqlite:///{tmp_path}/shared.db")
     with pytest.raises(SchemaOutOfDateError, match="careerbot db upgrade"):
@@ -233,7 +233,7 @@ def test_cli_names_the_upgrade_then_applies_it(pg_url, tmp_path, monkeypatch):  
 # -- crash safety (SQLite) --------------------------------------------------------------
 WRITER = """
 import sys
-from bot.state import StateStore
+from bot.store.state import StateStore
 store = StateStore.open(sys.argv[1])
 i = 0
 while True:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from webapp import ask, client, served, web_bot
 
-from bot import prompts
+from bot.answer import prompts
 from bot.settings import Settings
 
 ANSWER_KEYS = {"answer", "stage", "stage_confidence", "next_stage", "declined", "filters",

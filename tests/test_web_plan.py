@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 import pytest
 from webapp import ARTIFACTS, served, web_bot
 
-from bot import prompts
-from bot.plan import load_plan
+from bot.answer import prompts
+from bot.learner.plan import load_plan
 from bot.settings import DEFAULT_CORPUS_DIR, Settings
-from bot.state import StateStore
+from bot.store.state import StateStore
 from corpus.loader import load_corpus
 from corpus.schema import STAGES
 from ui.web_plan import WebPlan

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from pg import PostgresServer, free_port, pg_server, pg_url  # noqa: F401
 
 from bot.settings import DEFAULT_CORPUS_DIR, Settings
-from bot.state import StateStore, make_engine, profiles, upgrade
+from bot.store.state import StateStore, make_engine, profiles, upgrade
 
 REPO = Path(__file__).resolve().parent.parent
 CAREERBOT = str(Path(sys.executable).parent / "careerbot")
@@ -72,7 +72,7 @@ while not os.path.exists(go):
 WRITER = """
 import json, sys
 from concurrent.futures import ThreadPoolExecutor
-from bot.state import StateStore
+from bot.store.state import StateStore
 store = StateStore.open(sys.argv[3], migrate=False)
 worker, n = sys.argv[2], int(sys.argv[4])
 """ + WAIT_FOR_GO + """
@@ -113,7 +113,7 @@ def test_two_workers_writing_at_once_lose_nothing(shared_url, tmp_path):
 
 CLAIMER = """
 import json, sys
-from bot.state import StateStore
+from bot.store.state import StateStore
 store = StateStore.open(sys.argv[2], migrate=False)
 ids = [f"Ev{n:03d}" for n in range(int(sys.argv[3]))]
 """ + WAIT_FOR_GO + """

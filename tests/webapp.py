@@ -15,8 +15,8 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 def web_bot(settings: Settings, state_dir: Path) -> Any:
     """A bot over ``settings``' index whose state lives in ``state_dir`` (not the shared one)."""
-    from bot.factory import build_bot
-    from bot.state import StateStore
+    from bot.app import build_bot
+    from bot.store.state import StateStore
 
     store = StateStore.open(f"sqlite:///{state_dir / 'state.db'}")
     return build_bot(settings, store=store)

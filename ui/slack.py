@@ -19,12 +19,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from bot import prompts
-from bot.agent import CareerBot
-from bot.hygiene import InputProblem
+from bot.answer import prompts
+from bot.answer.hygiene import InputProblem
+from bot.answer.pipeline import CareerBot
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
-from bot.state import StateStore
+from bot.store.state import StateStore
 from ui.slack_assess import CALLBACK_ID as ASSESS_CALLBACK
 from ui.slack_assess import checklist, question_view
 from ui.slack_assess import submit as submit_assessment

@@ -1,7 +1,7 @@
 """``/careerbot assess`` in Slack: the backward self-assessment as a modal.
 
-The checklist and its scoring are ``bot.assess``'s; this module only turns its questions into a
-modal (one required radio choice per question, asked from the job backwards) and its result
+The checklist and its scoring are ``bot.learner.assess``'s; this module only turns its questions
+into a modal (one required radio choice per question, asked from the job backwards) and its result
 into the modal's final screen, storing the roadmap under the Slack user's id like the CLI and
 web do. Without an assessment in the corpus the command answers with a short note instead.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import prompts
+from bot.answer import prompts
 from ui.slack_format import escape, to_mrkdwn
 
 CALLBACK_ID = "careerbot_assess"
@@ -20,9 +20,9 @@ _SCALE = (("1", "1 - not at all"), ("2", "2"), ("3", "3 - partly"), ("4", "4"),
 
 
 def checklist(corpus: Any) -> tuple[str, list[dict[str, Any]]] | None:
-    """(intro, questions) when the corpus has an assessment and ``bot.assess`` exists."""
+    """(intro, questions) when the corpus has an assessment and ``bot.learner.assess`` exists."""
     try:
-        from bot.assess import assessment_of, assessment_questions
+        from bot.learner.assess import assessment_of, assessment_questions
         found = assessment_of(corpus)
     except (ImportError, ValueError, AttributeError):
         return None
@@ -81,7 +81,7 @@ def result_view(result: Any) -> dict[str, Any]:
 def submit(corpus: Any, store: Any, user_id: str, view: dict[str, Any],
            ) -> dict[str, Any]:
     """The ``ack`` body for a submitted modal: the result screen, or errors per question."""
-    from bot.assess import apply_assessment, assess
+    from bot.learner.assess import apply_assessment, assess
 
     found = checklist(corpus)
     if found is None:  # the checklist went away since the modal opened: just close it

@@ -12,7 +12,8 @@ import html
 import re
 from typing import Any
 
-from bot import prompts
+from bot.answer import prompts
+from ui.render import corpus_line, source_dates
 
 SECTION_LIMIT = 3000  # Slack: section text at most 3,000 characters
 FALLBACK_LIMIT = 3900  # Slack truncates ``text`` beyond 40,000; keep notifications short
@@ -81,7 +82,8 @@ def sources_mrkdwn(sources: list[dict[str, Any]]) -> str:
         title = escape(str(src.get("title") or src.get("id"))).replace("|", "/")
         url = src.get("url")
         shown = f"<{url}|{title}>" if url else title
-        lines.append(f"[{n}] {shown} _({escape(str(src.get('kind', 'guide')))})_")
+        about = ", ".join(b for b in (str(src.get("kind", "guide")), source_dates(src)) if b)
+        lines.append(f"[{n}] {shown} _({escape(about)})_")
     return f"*{prompts.SLACK_SOURCES}*\n" + "\n".join(lines)
 
 
@@ -93,6 +95,9 @@ def stage_context(answer: dict[str, Any]) -> str | None:
     nxt = answer.get("next_stage")
     if nxt:
         parts.append(prompts.SLACK_NEXT_LINE.format(next_stage=prompts.STAGE_NAMES.get(nxt, nxt)))
+    version = corpus_line(answer)
+    if version:
+        parts.append(version)
     return "  ·  ".join(parts)
 
 

@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from bot import prompts
-from bot.agent import CareerBot
-from bot.factory import offline_env
-from bot.plan import DEFAULT_WEEKS
+from bot.answer import prompts
+from bot.answer.pipeline import CareerBot
+from bot.app import offline_env
+from bot.learner.plan import DEFAULT_WEEKS
 from bot.settings import Settings
 from ui.web_logic import BUDGETS, FORM_KEYS, LEVELS, RESOURCE_KINDS, WebChat
 from ui.web_plan import MAX_WEEKS, PlanView, WebPlan

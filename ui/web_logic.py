@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import prompts
-from bot.agent import Answer, CareerBot
-from bot.hygiene import InputProblem, clean_text
-from bot.profile import LearnerProfile, ProfileError, parse_profile
+from bot.answer import prompts
+from bot.answer.hygiene import InputProblem, clean_text
+from bot.answer.pipeline import Answer, CareerBot
+from bot.learner.profile import LearnerProfile, ProfileError, parse_profile
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from corpus.schema import LEVELS, RESOURCE_KINDS, STAGES
+from ui.render import corpus_line, source_dates
 
 log = logging.getLogger(__name__)
 
@@ -185,8 +186,11 @@ class WebChat:
         for i, src in enumerate(answer.sources, 1):
             title = f"[{src.title}]({src.url})" if src.url else src.title
             stage = prompts.STAGE_NAMES.get(src.stage or "", src.stage or "any stage")
-            lines.append(f"{i}. **{title}** · {src.kind} · {stage}")
-        return "\n".join(lines)
+            dates = source_dates(src)
+            lines.append(f"{i}. **{title}** · {src.kind} · {stage}"
+                         + (f" · {dates}" if dates else ""))
+        version = corpus_line(answer)
+        return "\n".join(lines) + (f"\n\n*{version}*" if version else "")
 
     def roadmap_md(self, uid: str) -> str:
         return self.roadmap_of(self.store.get_roadmap(uid))

@@ -1,10 +1,11 @@
 """The web app's "Assess me" and "My plan" tabs, apart from their layout.
 
-Kept free of gradio like ``ui/web_logic.py``: the checklist comes from ``bot.assess`` and the
-plan from ``bot.plan`` / ``bot.plan_export``; this module turns form values into their calls,
-their results into Markdown for people, and the plan into rows of checkboxes. A browser session
-is the user ``web-{session}``, as in the chat. Exports are written to a private temp folder
-(one sub-folder per session, removed by "Forget me") so the download buttons can serve them.
+Kept free of gradio like ``ui/web_logic.py``: the checklist comes from ``bot.learner.assess``
+and the plan from ``bot.learner.plan`` / ``bot.learner.plan_export``; this module turns form
+values into their calls, their results into Markdown for people, and the plan into rows of
+checkboxes. A browser session is the user ``web-{session}``, as in the chat. Exports are
+written to a private temp folder (one sub-folder per session, removed by "Forget me") so the
+download buttons can serve them.
 Every path returns a line for people: no exception reaches the browser.
 """
 
@@ -18,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot import prompts
-from bot.assess import AssessmentResult, apply_assessment, assess, assessment_questions
-from bot.plan import DEFAULT_WEEKS, Plan, PlanItem, load_plan, plan_for_user
-from bot.plan_export import parse_ticks, save_ticks, to_ics, to_markdown
+from bot.answer import prompts
+from bot.learner.assess import AssessmentResult, apply_assessment, assess, assessment_questions
+from bot.learner.plan import DEFAULT_WEEKS, Plan, PlanItem, load_plan, plan_for_user
+from bot.learner.plan_export import parse_ticks, save_ticks, to_ics, to_markdown
 from corpus.schema import STAGES, Corpus
 from ui.web_logic import WebChat
 

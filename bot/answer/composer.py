@@ -1,107 +1,60 @@
-"""The embedded default generator: a grounded answer composed from retrieved passages.
+"""The embedded default generator: one coherent, cited reply composed from the corpus.
 
-No LLM runs here that gives usable advice, so the default answer is assembled from the corpus
-itself: the stage the user is at, the most relevant guide sentences (cited), the target role's
-skills in learning order, the resources to use (each a real corpus entry, cited), and what comes
-after. Every sentence that names something comes from a retrieved passage, so nothing is
-invented. Retrieved text is data: sentences that read like instructions to an assistant are
-never copied into an answer.
+No LLM runs here, so the answer is assembled from curated text, and every sentence that names
+something comes from a retrieved passage, an answer card or a corpus entry. It reads like one
+reply: the direct answer first (a card's answer when the question matches one closely, else
+the passage sentence that answers it), then where the learner stands, at most a few steps that
+answer the question (for this learner's audience, never what they already know), resources
+only when the question is about them, and what comes next.
 """
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import prompts
-from bot.retrieval import Hit
-from bot.scope import looks_like_injection
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
-_WORD = re.compile(r"[a-z0-9+#]+")
-_STOP = frozenset(
-    "a an the and or of to in on for with is are be i me my we you your it this that what which "
-    "how do does should can could would will as at by from into about than then so if but not "
-    "have has had am was were get want need next now there their them they any some more most "
-    "best good way ways start starting".split())
-# Sentences addressed to an assistant rather than to a learner are data we do not repeat.
-_ADDRESSED_TO_BOT = re.compile(
-    r"\b(you must (say|reply|respond|output)|(reply|respond|answer) (only )?with|print the|"
-    r"output the|canary)\b"
-    # notes to "any AI reading this", orders about "your answer", codes to repeat, and
-    # markup that would fetch or run something when an answer is rendered
-    r"|\b(any|an|the|all|every) (ai|llms?|models?|bots?|chatbots?|assistants?|agents?)\b.{0,20}"
-    r"\b(reading|summari[sz]ing|processing|parsing|answering)\b"
-    r"|\bif you are (an? )?(ai|llm|language model|bot|chatbot|assistant|model)\b"
-    r"|\b(every|each|all|any) (answer|reply|response|output)s? you\b"
-    r"|\b(end|start|beginning|top|bottom) of (your|every|each) (answer|reply|response|output)\b"
-    r"|\b(include|insert|append|add|paste|mention|put|say|print|output)\b.{0,30}\b(code|phrase|"
-    r"password|token|string|words)\b.{0,60}\b(answers?|reply|replies|responses?|output)\b"
-    r"|\b(verification|secret|magic|pass) ?(code|phrase|word)\b"
-    r"|!\[[^\]]*\]\(|<\s*/?\s*(img|script|iframe|style|object|embed)\b|<!--", re.I)
-_ACTION = re.compile(
-    r"^(start|pick|choose|build|write|read|learn|practise|practice|use|try|focus|spend|keep|"
-    r"make|ask|join|apply|contribute|publish|share|prepare|review|set|plan|add|aim|begin|"
-    r"follow|treat|reach|talk|schedule|track|list|study|revisit|put|work|look|prefer|avoid)\b",
-    re.I)
-
+from bot.answer import prompts
+from bot.answer.reply import Citations, Composed, Reply
+from bot.answer.retrieval import Hit
+from bot.answer.text import (
+    best_sentences,
+    overlap,
+    safe_sentences,
+    sentence_split,
+    terms,
+)
+from bot.learner.person import Person
+from corpus.units import dangles
 
 # a second section of a guide earns a step only when it scores this close to the best passage
 SECOND_SECTION = 0.8
-_ROLE_ORDER = re.compile(r"\blearn in this order\b|\bskills are missing\b", re.I)
+# a passage far below the best one no longer answers the question
+RELEVANT = 0.55
+# a sentence that tells someone to learn something
+_LEARN = re.compile(r"\b(learn|learning|study|studying|practi[cs]e|master|pick up|brush up|"
+                    r"get comfortable|start with|take a course|read up|revise|review)\b", re.I)
+# words too common in this domain to show that a sentence is about the question
+GENERIC = frozenset(
+    "ai data role job career work field learn learning become becoming machine people get "
+    "help thing year week time make use know like want way also go going tell someone "
+    "something anything right better new first lot person field".split())
+# how many steps each shape of question gets: short questions get short answers
+MAX_STEPS = {"yes_no": 2, "define": 2, "how_many": 2, "choose": 2, "best": 2, "where": 2,
+             "how_to": 4, "what_next": 3, "gap_review": 3, "open": 3}
 
 
-def terms(text: str) -> set[str]:
-    """Content words, crudely stemmed, for overlap scoring."""
-    out = set()
-    for w in _WORD.findall(text.lower()):
-        if w in _STOP or len(w) < 2:
-            continue
-        out.add(w[:-1] if len(w) > 4 and w.endswith("s") else w)
-    return out
+@dataclass
+class Standing:
+    """Where the learner stands, for the line that says why this is their next step."""
 
-
-def sentence_split(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
-
-
-def is_action(sentence: str) -> bool:
-    """Whether a sentence tells the learner to do something (the roadmap's next action)."""
-    return bool(_ACTION.search(sentence) or _ROLE_ORDER.search(sentence))
-
-
-def safe_sentences(text: str) -> list[str]:
-    """The sentences of a passage body that may be quoted: no headings, no instructions."""
-    body = text.split("\n", 1)[1] if "\n" in text else text
-    body = re.sub(r"\s+", " ", body.replace("\n- ", ". ").replace("\n", " ")).strip()
-    out = []
-    for s in _SENTENCE.split(body):
-        s = s.strip(" -*")
-        if len(s) < 25 or len(s) > 400:
-            continue
-        if looks_like_injection(s) or _ADDRESSED_TO_BOT.search(s):
-            continue
-        out.append(s if s[-1] in ".!?" else s + ".")
-    return out
-
-
-def best_sentences(text: str, query_terms: set[str], n: int) -> list[str]:
-    """The run of ``n`` consecutive sentences that shares most with the question.
-
-    Consecutive sentences keep the passage's own line of thought, so the quote reads as
-    advice rather than as scattered fragments.
-    """
-    sents = safe_sentences(text)
-    if not sents:
-        return []
-    n = min(n, len(sents))
-    scores = [len(query_terms & terms(s)) + (0.6 if _ACTION.search(s) else 0.0) for s in sents]
-    best = max(range(len(sents) - n + 1),
-               key=lambda i: sum(scores[i:i + n]) - i * 0.05)
-    return sents[best:best + n]
+    finished: list[str] = field(default_factory=list)  # titles of resources they finished
+    have: list[str] = field(default_factory=list)  # milestones they have, as they read
+    missing: str = ""  # a link they said they lack ("finished projects")
+    asked_next: bool = False
 
 
 @dataclass
@@ -113,36 +66,314 @@ class Context:
     next_stage: str | None
     passages: list[Hit]
     resources: list[Hit]
+    shape: str = "open"
+    stages: Mapping[str, Any] = field(default_factory=dict)  # slug -> corpus StageInfo
     role: Any = None  # corpus.schema.Role of the target role, if known
     role_hit: Hit | None = None
+    asked_role_hit: Hit | None = None  # the profile of a role the question itself names
+    roles: list[Hit] = field(default_factory=list)  # role profiles, for "which roles?"
+    card: Any = None  # corpus.schema.Card that matches the question closely
+    card_hit: Hit | None = None
+    person: Person = field(default_factory=Person)
+    standing: Standing | None = None
+    show_learning_order: bool = False
+    show_resources: bool = False
     filters_note: str = ""
     profile_note: str = ""
     weak: bool = False
+    have_skills: list[str] = field(default_factory=list)
     missing_skills: list[str] = field(default_factory=list)
+    stale_before: str = ""  # YYYY-MM: sources checked before this month get a warning
+    other_roles: re.Pattern[str] | None = None  # names of roles other than the target role
     history: Sequence[tuple[str, str]] = ()
     max_steps: int = 4
 
 
-@dataclass
-class Composed:
-    text: str
-    sources: list[Hit]
-    declined: bool = False  # the generator refused on the way out (e.g. a prompt leak)
+def stage_name(ctx: Context, slug: str | None) -> str:
+    info = ctx.stages.get(slug or "")
+    return info.name if info is not None else (slug or "")
 
 
-class Citations:
-    """Numbers sources in the order they are first cited, one number per corpus entry."""
+def compose(ctx: Context, max_resources: int = 4) -> Composed:
+    """The grounded default answer for one turn."""
+    cites = Citations()
+    q_terms = terms(ctx.question)
+    ctx.resources = [h for h in ctx.resources if not _known_resource(ctx, h)]
+    reply = Reply(why=_why(ctx))
+    reply.lead = _card_lead(ctx, cites) or _found_lead(ctx, cites)
+    steps = _steps(ctx, cites, q_terms)
+    if not reply.lead and reply.why:  # "what next?": the why-line answers, steps follow
+        reply.lead, reply.why = reply.why, ""
+    elif not reply.lead and steps:
+        reply.lead, steps = _lead_step(steps, q_terms | _focus(ctx.question), ctx.shape,
+                                       _options(ctx.question))
+    reply.steps = steps
+    reply.steps_title = prompts.STEPS_TITLES.get(ctx.shape, prompts.STEPS_TITLES["open"]) \
+        if steps else ""
+    _resources(ctx, reply, cites, max_resources)
+    _notes(ctx, reply)
+    if ctx.stage and ctx.shape in ("what_next", "open", "how_to", "gap_review") \
+            and not ctx.weak:
+        info = ctx.stages.get(ctx.stage)
+        after = info.after if info is not None else ""
+        nxt = prompts.AFTER_NEXT.format(name=stage_name(ctx, ctx.next_stage)) \
+            if ctx.next_stage else ""
+        reply.after = f"{prompts.AFTER_LABEL}{nxt}: {after}" if after else ""
+    sources = reply.in_reading_order(cites.hits)
+    return Composed(text=reply.markdown(), sources=sources, reply=reply)
 
-    def __init__(self) -> None:
-        self.hits: list[Hit] = []
-        self._num: dict[str, int] = {}
 
-    def cite(self, hit: Hit) -> str:
-        sid = hit.source_id
-        if sid not in self._num:
-            self.hits.append(hit)
-            self._num[sid] = len(self.hits)
-        return f"[{self._num[sid]}]"
+def _card_lead(ctx: Context, cites: Citations) -> str:
+    if ctx.card is None or ctx.card_hit is None:
+        return ""
+    lead = f"{ctx.card.answer.strip()} {cites.cite(ctx.card_hit)}"
+    if ctx.card.conditions and ctx.shape in ("yes_no", "choose", "best", "how_many", "define"):
+        lead += f" {ctx.card.conditions.strip()}"
+    return lead
+
+
+def _why(ctx: Context) -> str:
+    """"You have finished X and Y, so the next link on your chain is a portfolio: ..." """
+    st, info = ctx.standing, ctx.stages.get(ctx.stage or "")
+    if st is None or info is None or not (st.finished or st.have or st.missing):
+        return ""
+    finished = prompts.WHY_FINISHED.format(titles=_joined([f"*{t}*" for t in st.finished])) \
+        if st.finished else ""
+    done = prompts.WHY_AND_HAVE.join(p for p in (finished, _joined(st.have)) if p)
+    if done and st.missing:
+        return prompts.WHY_DONE_BUT.format(done=done, missing=st.missing, gap=info.gap)
+    if st.missing:
+        return prompts.WHY_MISSING.format(missing=st.missing, gap=info.gap)
+    if ctx.next_stage is None:
+        return prompts.WHY_LAST.format(done=done, gap=info.gap)
+    return prompts.WHY_DONE.format(done=done, gap=info.gap)
+
+
+def _joined(items: Sequence[str]) -> str:
+    items = list(dict.fromkeys(items))
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _keep(ctx: Context) -> Callable[[str], bool]:
+    """Sentences worth telling this learner: nothing about what they already know, nothing
+    addressed to another role than theirs."""
+    def keep(sentence: str) -> bool:
+        if ctx.other_roles is not None and ctx.other_roles.search(sentence):
+            return False  # advice for another role than the one they aim at
+        return not (_LEARN.search(sentence) and ctx.person.knows_about(sentence))
+    return keep
+
+
+def _steps(ctx: Context, cites: Citations, q_terms: set[str]) -> list[str]:
+    """At most a few steps that answer the question, one idea each, along the chain."""
+    limit = min(ctx.max_steps, MAX_STEPS.get(ctx.shape, 3))
+    if ctx.roles and _asks_for_roles(ctx):
+        limit = 0  # the roles are the answer
+    steps: list[tuple[int, str]] = []
+    said: list[set[str]] = [terms(ctx.card.answer)] if ctx.card is not None else []
+    role_step = _role_step(ctx, cites)
+    if role_step:
+        steps.append((0, role_step))
+        said.append(terms(role_step))
+    best = max((h.score for h in ctx.passages), default=0.0)
+    focus = set() if ctx.standing is not None else _focus(ctx.question)
+    leaders = {h.chunk_id for h in sorted(ctx.passages, key=lambda h: -h.score)[:2]}
+    per_source = Counter({ctx.role_hit.source_id: 2} if role_step and ctx.role_hit else {})
+    order = list(ctx.stages) or []
+    # units written for this learner's audience come first: they fit the person best
+    for hit in sorted(ctx.passages, key=lambda h: not _for_them(ctx, h)):
+        if len(steps) >= limit:
+            break
+        if not _usable(ctx, hit, per_source[hit.source_id], best):
+            continue
+        sents = best_sentences(hit.text, q_terms, 3 if not steps else 2, keep=_keep(ctx))
+        text = " ".join(sents)
+        if not sents or any(overlap(terms(text), s) > 0.5 for s in said):
+            continue
+        if focus and hit.chunk_id not in leaders and not terms(text) & focus \
+                and not _for_them(ctx, hit):
+            continue  # shares no telling word with the question: it answers something else
+        per_source[hit.source_id] += 1
+        said.append(terms(text))
+        rank = order.index(hit.stage) if hit.stage in order else len(order)
+        steps.append((rank, f"{text} {cites.cite(hit)}{_stale(ctx, hit)}"))
+    # along the chain: earlier links first, the question's own stage in its place
+    return [s for _, s in sorted(steps, key=lambda p: p[0])] if ctx.shape == "what_next" \
+        else [s for _, s in steps]
+
+
+def _focus(question: str) -> set[str]:
+    """The telling words of what is asked: the question sentence of a longer message."""
+    parts = [p for p in sentence_split(question) if p.strip()]
+    asked = [p for p in parts if p.rstrip().endswith("?")]
+    words = terms(asked[-1]) - GENERIC if asked else set()
+    return words or terms(question) - GENERIC
+
+
+def _for_them(ctx: Context, hit: Hit) -> bool:
+    """A unit written for the learner's own audience."""
+    audience = {a for a in str(hit.meta.get("audience") or "").split(",") if a}
+    return bool(audience & ctx.person.audience)
+
+
+def _usable(ctx: Context, hit: Hit, seen: int, best: float) -> bool:
+    if hit.meta.get("kind") not in ("guide", "role") or seen >= 2:
+        return False
+    if seen == 1 and hit.score < SECOND_SECTION * best:
+        return False
+    if hit.score < RELEVANT * best:
+        return False
+    if hit.meta.get("kind") == "role" and not ctx.show_learning_order:
+        return False  # a role's profile is a step only where its learning order is asked for
+    audience = [a for a in str(hit.meta.get("audience") or "").split(",") if a]
+    levels = [v for v in str(hit.meta.get("levels") or "").split(",") if v]
+    if audience and not ctx.person.audience:
+        return False  # advice for a particular audience, for someone we know nothing about
+    return ctx.person.fits(audience, levels)
+
+
+def _role_step(ctx: Context, cites: Citations) -> str:
+    if ctx.role is None or ctx.role_hit is None:
+        return ""
+    if ctx.missing_skills or ctx.have_skills:
+        return ""  # the gap review says it in the lead
+    if not ctx.show_learning_order:
+        return ""
+    skills = [s for s in ctx.role.skills if not any(
+        k.lower() in ctx.person.knows for k in s.keywords)]
+    have = [s.name for s in ctx.role.skills if s not in skills]
+    order = ", ".join(s.name for s in skills[:5])
+    text = prompts.LEARNING_ORDER.format(role=ctx.role.name, order=order,
+                                         cite=cites.cite(ctx.role_hit))
+    if have:
+        text = prompts.YOU_HAVE.format(have=_joined(have[:3])) + " " + text
+    return text
+
+
+def _found_lead(ctx: Context, cites: Citations) -> str:
+    """Without a card, a direct answer from what was found: the skills gap for a CV, the
+    places for a "where", the pick for a "which", the roles for "which roles are there?"."""
+    if ctx.missing_skills or ctx.have_skills:
+        return _gap_lead(ctx, cites)
+    if ctx.shape == "where" and ctx.resources and ctx.show_resources:
+        named = [f"**{h.meta.get('title', h.source_id)}** {cites.cite(h)}"
+                 for h in ctx.resources[:3]]
+        return prompts.LEAD_WHERE.format(places=_joined(named))
+    if ctx.shape == "best" and ctx.resources and ctx.show_resources:
+        first = ctx.resources[0]
+        return prompts.LEAD_PICK.format(first=f"{describe_resource(first)} {cites.cite(first)}")
+    if ctx.roles and _asks_for_roles(ctx):
+        names = _joined([str(h.meta.get("title", h.source_id)).lower() for h in ctx.roles[:5]])
+        return prompts.LEAD_ROLES.format(roles=names)
+    if ctx.shape == "define" and ctx.asked_role_hit is not None:  # "what does an X do?"
+        summary = safe_sentences(ctx.asked_role_hit.text)[:2]
+        if summary:
+            return f"{' '.join(summary)} {cites.cite(ctx.asked_role_hit)}"
+    return ""
+
+
+_NUMBER = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
+                     r"a couple|dozen|hundreds?)\b", re.I)
+_VERDICT = re.compile(r"\b(not|no|never|rarely|usually|mostly|often|only|worth|helps?|"
+                      r"enough|required|requires?|expects?|needs?|can|cannot|matters?)\b", re.I)
+_OR = re.compile(r"([^,;:?]+?)\s+(?:or|vs\.?|versus)\s+([^,;:?]+)", re.I)
+_CITED = re.compile(r"^(.*?)\s*(\[\d+\])(.*)$", re.S)
+
+
+def _options(question: str) -> list[set[str]]:
+    """The two things a "this or that?" question weighs, as telling words of each side."""
+    m = _OR.search(question)
+    if not m:
+        return []
+    return [terms(" ".join(side.split()[-3:] if n == 0 else side.split()[:4])) - GENERIC
+            for n, side in enumerate((m.group(1), m.group(2)))]
+
+
+def _lead_step(steps: list[str], q_terms: set[str], shape: str,
+               sides: list[set[str]] | None = None) -> tuple[str, list[str]]:
+    """The sentence that answers the question best becomes the direct answer, with its
+    citation; the step it came from makes way for it. For "this or that?" a sentence that
+    weighs the options beats one that shares more words with the question."""
+    def score(sentence: str) -> float:
+        bonus = 0.0
+        if sides:
+            said = terms(sentence)
+            bonus += 1.5 * sum(bool(side & said) for side in sides)
+        if shape == "how_many" and _NUMBER.search(sentence):
+            bonus = 2.0
+        elif shape == "yes_no" and _VERDICT.search(sentence):
+            bonus = 1.0
+        elif shape in ("best", "choose") and "**" in sentence:
+            bonus = 2.0  # the guides put a pick in bold ("aim for **data analyst**")
+        return len(terms(sentence) & q_terms) + bonus
+
+    options = []
+    for i, step in enumerate(steps):
+        m = _CITED.match(step)
+        body, cite = (m.group(1), m.group(2)) if m else (step, "")
+        for n, sentence in enumerate(sentence_split(body)):
+            if not dangles(sentence):  # a lead must stand alone ("Their weakness is...")
+                # retrieval's order counts: a later step must answer clearly better to lead
+                options.append((score(sentence) - 1.5 * i - 0.05 * n, i, sentence, cite))
+    if not options:
+        return steps[0], steps[1:]
+    _, i, sentence, cite = max(options)
+    return f"{sentence} {cite}".strip(), steps[:i] + steps[i + 1:]
+
+
+def _gap_lead(ctx: Context, cites: Citations) -> str:
+    cite = cites.cite(ctx.role_hit) if ctx.role_hit is not None else ""
+    have = _joined(ctx.have_skills[:4]) or prompts.GAP_NOTHING_YET
+    lead = prompts.GAP_REVIEW.format(role=ctx.role.name if ctx.role else "your target role",
+                                     have=have, lack=_joined(ctx.missing_skills[:4]),
+                                     first=ctx.missing_skills[0] if ctx.missing_skills else "",
+                                     cite=cite)
+    return lead
+
+
+def _asks_for_roles(ctx: Context) -> bool:
+    return bool(ctx.roles) and ctx.stage == "landscape"
+
+
+def _resources(ctx: Context, reply: Reply, cites: Citations, max_resources: int) -> None:
+    if ctx.roles and _asks_for_roles(ctx):
+        reply.resources_title = prompts.ROLES_TITLE
+        reply.resources = [_describe_role(h, cites) for h in ctx.roles[:5]]
+        return
+    if not ctx.show_resources:
+        return
+    named = reply.lead.lower()  # a resource the direct answer already names is not listed again
+    picked = [h for h in ctx.resources if not _known_resource(ctx, h)
+              and str(h.meta.get("title", "")).lower() not in named][:max_resources]
+    if ctx.shape in ("where", "best") and reply.lead and picked:
+        lead_ids = {h.source_id for h in cites.hits}
+        picked = [h for h in picked if h.source_id not in lead_ids] or picked[:0]
+    if picked:
+        title = prompts.RESOURCES_TITLE
+        reply.resources_title = f"{title} ({ctx.filters_note})" if ctx.filters_note else title
+        reply.resources = [f"{describe_resource(h)} {cites.cite(h)}{_stale(ctx, h)}"
+                           for h in picked]
+    elif ctx.filters_note and not reply.resources and not ctx.resources:
+        reply.notes.append(prompts.NOTHING_MATCHES.format(filters=ctx.filters_note))
+
+
+def _known_resource(ctx: Context, hit: Hit) -> bool:
+    """A resource about something the learner already knows (below advanced level)."""
+    if not ctx.person.knows or hit.meta.get("level") == "advanced":
+        return False
+    topics = [t for t in str(hit.meta.get("topics") or "").split(",") if t]
+    known = [t for t in topics if t in ctx.person.knows]
+    title_known = ctx.person.knows_about(str(hit.meta.get("title", "")))
+    return bool(title_known) or (bool(topics) and (topics[0] in known
+                                                   or len(known) * 2 >= len(topics)))
+
+
+def _describe_role(hit: Hit, cites: Citations) -> str:
+    body = hit.text.split("\n")[1] if "\n" in hit.text else hit.text
+    gist = next(iter(safe_sentences(f"x\n{body}")), "")
+    return f"**{hit.meta.get('title', hit.source_id)}**: {gist} {cites.cite(hit)}"
 
 
 def describe_resource(hit: Hit) -> str:
@@ -160,68 +391,24 @@ def describe_resource(hit: Hit) -> str:
     return f"**{meta.get('title', hit.source_id)}** ({', '.join(bits)}): {gist}"
 
 
-def compose(ctx: Context, max_resources: int = 4) -> Composed:
-    """The grounded default answer for one turn."""
-    cites = Citations()
-    q_terms = terms(ctx.question)
-    lines: list[str] = []
-    stage = ctx.stage
-    if stage:
-        intro = prompts.STAGE_INTROS[stage]
-        lines.append(f"**Where you are: {prompts.STAGE_NAMES[stage]}.** {intro}")
+def _stale(ctx: Context, hit: Hit) -> str:
+    checked = str(hit.meta.get("checked") or "")
+    if not ctx.stale_before or not checked or checked >= ctx.stale_before:
+        return ""
+    return " " + prompts.STALE_NOTE.format(when=month_name(checked))
+
+
+def month_name(month: str) -> str:
+    """``2025-01`` as people write it: ``Jan 2025``."""
+    year, mon = month.split("-")
+    return f"{calendar.month_abbr[int(mon)]} {year}"
+
+
+def _notes(ctx: Context, reply: Reply) -> None:
     if ctx.profile_note:
-        lines.append(ctx.profile_note)
-    if ctx.weak:
-        lines.append(prompts.WEAK_EVIDENCE)
+        reply.notes.insert(0, ctx.profile_note)
+    if ctx.weak and not reply.lead.startswith(("Yes", "No")):
+        reply.notes.insert(0, prompts.WEAK_EVIDENCE)
 
-    steps: list[str] = []
-    used: set[str] = set()
-    if ctx.role is not None and ctx.role_hit is not None:
-        if ctx.missing_skills:
-            steps.append(f"Against the {ctx.role.name} role, these skills are missing from "
-                         f"what you described, in learning order: "
-                         f"{', '.join(ctx.missing_skills)} {cites.cite(ctx.role_hit)}.")
-            used.add(ctx.role_hit.source_id)
-        elif stage in (None, "landscape", "building-blocks"):
-            order = ", ".join(s.name for s in ctx.role.skills[:5])
-            steps.append(f"For the {ctx.role.name} role, learn in this order: {order} "
-                         f"{cites.cite(ctx.role_hit)}.")
-            used.add(ctx.role_hit.source_id)
-    # one step per guide, unless a second section of it is nearly as strong a match as the
-    # best passage: then it beats a weaker guide that merely shares the stage
-    best = max((h.score for h in ctx.passages), default=0.0)
-    per_source = Counter({sid: 2 for sid in used})  # the role profile is cited once
-    for hit in ctx.passages:
-        if len(steps) >= ctx.max_steps:
-            break
-        seen = per_source[hit.source_id]
-        if hit.meta.get("kind") == "resource" or seen >= 2 \
-                or (seen == 1 and hit.score < SECOND_SECTION * best):
-            continue
-        sents = best_sentences(hit.text, q_terms, 3 if not steps else 2)
-        if not sents:
-            continue
-        per_source[hit.source_id] += 1
-        steps.append(f"{' '.join(sents)} {cites.cite(hit)}")
-    if steps:
-        lines.append("\n**What to do next**")
-        lines.extend(f"- {s}" for s in steps)
 
-    res_lines = []
-    for hit in ctx.resources[:max_resources]:
-        res_lines.append(f"- {describe_resource(hit)} {cites.cite(hit)}")
-    if res_lines:
-        header = "\n**Resources to use**"
-        if ctx.filters_note:
-            header += f" ({ctx.filters_note})"
-        lines.append(header)
-        lines.extend(res_lines)
-    elif ctx.filters_note:
-        lines.append(f"\nNo curated resource matches {ctx.filters_note}; "
-                     "try loosening the filter.")
-
-    if stage:
-        after = prompts.NEXT_STAGE_HINTS[stage]
-        nxt = f" (next stage: {prompts.STAGE_NAMES[ctx.next_stage]})" if ctx.next_stage else ""
-        lines.append(f"\n**After that{nxt}:** {after}")
-    return Composed(text="\n".join(lines).strip(), sources=cites.hits)
+__all__ = ["Composed", "Context", "Standing", "compose", "describe_resource", "month_name"]

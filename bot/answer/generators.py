@@ -1,25 +1,32 @@
 """Answer generators, chosen by ``settings.llm``: the grounded composer or an LLM.
 
 Every generator streams text pieces and ends with a :class:`Composed` (final text plus the
-sources it cites, numbered [1], [2] in citation order). LLM backends see only numbered,
-delimited passages within a token budget; their citations are renumbered to the sources they
-actually cite, and a citation of a passage that does not exist is dropped.
+sources it cites, numbered [1], [2] in citation order). An LLM sees the same shape of answer
+the composer writes (direct answer, then steps, then resources), the matching answer card and
+the units meant for this learner, as numbered, delimited passages within a token budget. Its
+draft is checked before anyone sees it: a draft that cites nothing, cites a passage that does
+not exist or repeats itself is replaced by the composed answer, with one line saying so. So
+an LLM backend is never worse than the composer.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
-from bot import prompts
-from bot.composer import Composed, Context, compose, safe_sentences
-from bot.retrieval import Hit
+from bot.answer import prompts
+from bot.answer.composer import Context, compose
+from bot.answer.reply import Composed
+from bot.answer.retrieval import Hit
+from bot.answer.text import safe_sentences, sentence_split
 from bot.settings import Settings
 
 Piece = str | Composed
 _CITE = re.compile(r"\[(\d{1,2})\]")
 _SPACED_CITE = re.compile(r"(\s*)\[(\d{1,2})\]")
+_WORDS = re.compile(r"[a-z0-9]+")
 
 
 class Generator(Protocol):
@@ -27,6 +34,10 @@ class Generator(Protocol):
 
     def stream(self, ctx: Context) -> Iterator[Piece]:
         """Text pieces, then one final :class:`Composed`."""
+        ...
+
+    def rewrite(self, history: Sequence[tuple[str, str]], question: str) -> str:
+        """A follow-up as one standalone question, for retrieval."""
         ...
 
 
@@ -43,6 +54,12 @@ def pieces_of(text: str, size: int = 24) -> Iterator[str]:
         yield buf
 
 
+def with_context(history: Sequence[tuple[str, str]], question: str) -> str:
+    """The follow-up with the learner's last message beside it ("and which are free?")."""
+    last_user = next((t for r, t in reversed(history) if r == "user"), "")
+    return f"{question} ({last_user[:300]})" if last_user else question
+
+
 class ComposerGenerator:
     """The embedded default: no LLM, answers composed from the corpus."""
 
@@ -53,6 +70,9 @@ class ComposerGenerator:
         yield from pieces_of(composed.text)
         yield composed
 
+    def rewrite(self, history: Sequence[tuple[str, str]], question: str) -> str:
+        return with_context(history, question)
+
 
 def approx_tokens(text: str) -> int:
     """A safe over-estimate of subword tokens (about 4 characters per token)."""
@@ -60,10 +80,15 @@ def approx_tokens(text: str) -> int:
 
 
 def numbered_passages(ctx: Context, budget_tokens: int) -> tuple[str, list[Hit]]:
-    """Passages for the LLM, one per corpus entry, cut to fit the token budget."""
+    """Passages for the LLM, one per corpus entry, cut to fit the token budget: the answer
+    card first, then the role, the guide units meant for this learner, the resources."""
     seen: set[str] = set()
     hits: list[Hit] = []
-    for hit in [*( [ctx.role_hit] if ctx.role_hit else []), *ctx.passages, *ctx.resources]:
+    units = [h for h in ctx.passages if ctx.person.fits(
+        [a for a in str(h.meta.get("audience") or "").split(",") if a])]
+    resources = ctx.resources if ctx.show_resources else []
+    for hit in [*([ctx.card_hit] if ctx.card_hit else []),
+                *([ctx.role_hit] if ctx.role_hit else []), *units, *resources]:
         if hit.source_id not in seen:
             seen.add(hit.source_id)
             hits.append(hit)
@@ -75,7 +100,7 @@ def numbered_passages(ctx: Context, budget_tokens: int) -> tuple[str, list[Hit]]
         url = hit.meta.get("url") or ""
         block = f"[{len(kept) + 1}] {hit.meta.get('title', hit.source_id)}" \
                 f"{' <' + url + '>' if url else ''}\n{body}"
-        cost = approx_tokens(block)
+        cost = approx_tokens(block + "\n\n")  # with the blank line that joins it
         if used + cost > budget_tokens:
             break
         blocks.append(block)
@@ -91,9 +116,6 @@ def head_and_tail(text: str, limit: int) -> str:
         return text
     head = limit * 2 // 3
     return text[:head] + " [...] " + text[-(limit - head - 7):]
-
-
-_WORDS = re.compile(r"[a-z0-9]+")
 
 
 def shingles(text: str, n: int = 6) -> set[tuple[str, ...]]:
@@ -120,6 +142,30 @@ def renumber(text: str, passages: list[Hit]) -> Composed:
     return Composed(text=out, sources=sources)
 
 
+def draft_problem(text: str, n_passages: int) -> str | None:
+    """Why an LLM draft may not be shown as it is, or None when it may."""
+    cited = [int(n) for n in _CITE.findall(text)]
+    if not text.strip():
+        return "empty"
+    if not cited:
+        return "cites no passage"
+    if any(not 1 <= n <= n_passages for n in cited):
+        return "cites a passage that does not exist"
+    sentences = [re.sub(r"\W+", " ", s.lower()).strip() for s in sentence_split(text)]
+    counts = Counter(s for s in sentences if len(s) > 20)
+    if counts and counts.most_common(1)[0][1] > 1:
+        return "repeats itself"
+    grams = Counter(g for g in _ngrams(text, 5))
+    if grams and grams.most_common(1)[0][1] > 2:
+        return "repeats itself"
+    return None
+
+
+def _ngrams(text: str, n: int) -> list[tuple[str, ...]]:
+    words = _WORDS.findall(text.lower())
+    return [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+
+
 class ChatGenerator:
     """Any LangChain chat model (OpenAI-compatible endpoint, llama.cpp) behind the prompt."""
 
@@ -131,33 +177,47 @@ class ChatGenerator:
     def messages(self, ctx: Context) -> tuple[list[tuple[str, str]], list[Hit]]:
         system = prompts.LLM_SYSTEM_PROMPT.format(
             stage=ctx.stage or "unknown", next_stage=ctx.next_stage or "none",
-            profile=ctx.profile_note or "not given")
+            profile=ctx.profile_note or "not given",
+            shape=prompts.LLM_SHAPES.get(ctx.shape, prompts.LLM_SHAPES["open"]))
         question = head_and_tail(ctx.question, self.budget_tokens)  # bounded again below
-        room = self.budget_tokens - approx_tokens(system) - approx_tokens(question) - 40
+        frame = prompts.LLM_USER_TEMPLATE.format(passages="", question=question)
+        room = self.budget_tokens - approx_tokens(system) - approx_tokens(frame) - 2
         passages, kept = numbered_passages(ctx, max(room, 0))
         user = prompts.LLM_USER_TEMPLATE.format(passages=passages, question=question)
         return [("system", system), ("human", user)], kept
 
     def stream(self, ctx: Context) -> Iterator[Piece]:
+        """The model's draft, checked before it is shown (so it is collected, not streamed
+        token by token); the composed answer when the draft fails the check."""
         msgs, kept = self.messages(ctx)
         secret = shingles(msgs[0][1])
         text = ""
         for chunk in self.model.stream(msgs):
-            piece = chunk.content if isinstance(chunk.content, str) else ""
-            text += piece
+            text += chunk.content if isinstance(chunk.content, str) else ""
             if secret & shingles(text[-400:]):
                 # the model is repeating its instructions: stop here and refuse instead
                 yield Composed(text=prompts.DECLINE_INJECTION, sources=[], declined=True)
                 return
-            # citations are renumbered at the end, so stream the raw text without them
-            if piece:
-                yield _CITE.sub("", piece)
-        yield renumber(text, kept)
+        problem = draft_problem(text, len(kept))
+        if problem is not None:
+            fallback = compose(ctx)
+            note = prompts.LLM_FELL_BACK.format(problem=problem)
+            fallback.text = f"{fallback.text}\n\n*{note}*"
+            fallback.note = note
+            yield from pieces_of(fallback.text)
+            yield fallback
+            return
+        composed = renumber(text, kept)
+        yield from pieces_of(composed.text)
+        yield composed
 
-    def rewrite(self, history: list[tuple[str, str]], question: str) -> str:
+    def rewrite(self, history: Sequence[tuple[str, str]], question: str) -> str:
         convo = "\n".join(f"{who}: {text[:500]}" for who, text in history[-4:])
-        out = self.model.invoke([("system", prompts.REWRITE_SYSTEM_PROMPT),
-                                 ("human", f"{convo}\nuser: {question}")])
+        try:
+            out = self.model.invoke([("system", prompts.REWRITE_SYSTEM_PROMPT),
+                                     ("human", f"{convo}\nuser: {question}")])
+        except Exception:  # a slow or broken model must not cost the whole answer
+            return with_context(history, question)
         text = out.content if isinstance(out.content, str) else ""
         return text.strip()[:500] or question
 
@@ -171,21 +231,12 @@ def build_generator(settings: Settings,
         case "none":
             return ComposerGenerator()
         case "openai":
-            try:
-                from langchain_openai import ChatOpenAI
-            except ImportError as exc:  # pragma: no cover - dependency of the base install
-                raise RuntimeError("the openai backend needs langchain-openai") from exc
-            if not settings.llm_base_url and not settings.llm_api_key:
-                raise ValueError("CAREERBOT_LLM=openai needs CAREERBOT_LLM_BASE_URL "
-                                 "(e.g. http://127.0.0.1:11434/v1 for Ollama) or an API key")
-            model = ChatOpenAI(
-                base_url=settings.llm_base_url, model=settings.llm_model or "default",
-                api_key=settings.llm_api_key or "not-needed", timeout=settings.llm_timeout_s,
-                max_retries=1, temperature=0.2, max_tokens=400)
-            return ChatGenerator(model, f"openai:{settings.llm_model or 'default'}",
+            from bot.answer.llm import openai_chat_model
+            return ChatGenerator(openai_chat_model(settings),
+                                 f"openai:{settings.llm_model or 'default'}",
                                  settings.llm_max_input_tokens)
         case "llamacpp":
-            from bot.llamacpp import LlamaCppChat
+            from bot.answer.llamacpp import LlamaCppChat
             return ChatGenerator(LlamaCppChat.from_settings(settings), "llamacpp",
                                  settings.llm_max_input_tokens)
     raise ValueError(f"unknown CAREERBOT_LLM {settings.llm!r}")  # pragma: no cover

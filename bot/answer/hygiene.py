@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from bot import prompts
+from bot.answer import prompts
 
 # C0/C1 controls except tab and newline, bidi embeddings/overrides/isolates, zero-width
 # characters, and the Unicode tag block (used to smuggle invisible instructions).

@@ -31,6 +31,10 @@ def default_model_path() -> Path:
     return Path(list(spec.submodule_search_locations)[0]) / SMOLLM_FILE
 
 
+# small local models loop without a repetition penalty ("the same sentence nine times")
+SAMPLING = {"temperature": 0.2, "repeat_penalty": 1.3, "top_p": 0.9}
+
+
 class LlamaCppChat:
     """``invoke`` and ``stream`` over ``(role, text)`` messages, like a chat model."""
 
@@ -54,12 +58,12 @@ class LlamaCppChat:
 
     def invoke(self, msgs: list[tuple[str, str]]) -> Message:
         out = self.llm.create_chat_completion(self._messages(msgs), max_tokens=self.max_tokens,
-                                              temperature=0.2)
+                                              **SAMPLING)
         return Message(out["choices"][0]["message"]["content"] or "")
 
     def stream(self, msgs: list[tuple[str, str]]) -> Iterator[Message]:
         for part in self.llm.create_chat_completion(self._messages(msgs), stream=True,
-                                                    max_tokens=self.max_tokens, temperature=0.2):
+                                                    max_tokens=self.max_tokens, **SAMPLING):
             delta = part["choices"][0].get("delta", {}).get("content")
             if delta:
                 yield Message(delta)

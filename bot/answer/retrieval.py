@@ -21,6 +21,7 @@ from index.store import RECORD_FIELDS, stored_records
 Mode = Literal["hybrid", "dense", "bm25"]
 T = TypeVar("T")
 RRF_K = 60
+EMBED_CACHE = 64  # query vectors kept (texts repeat within an answer and across users)
 
 
 @dataclass
@@ -130,6 +131,7 @@ class HybridRetriever:
         self.check_every_s = check_every_s
         self._checked = time.monotonic()
         self._lock = threading.Lock()
+        self._vectors: dict[str, np.ndarray] = {}
 
     def follow_manifest(self, force: bool = False) -> bool:
         """Switch to the current index if it changed; True when it did."""
@@ -157,7 +159,16 @@ class HybridRetriever:
             return fn(self.index)
 
     def embed(self, text: str) -> np.ndarray:
-        return self.encoder.encode([text])[0]
+        """The query vector of ``text``; the last few are kept, since one answer searches
+        with the same words more than once (passages, the learner's audience, cards)."""
+        vec = self._vectors.get(text)
+        if vec is None:
+            vec = self.encoder.encode([text])[0]
+            with self._lock:
+                self._vectors[text] = vec
+                while len(self._vectors) > EMBED_CACHE:
+                    self._vectors.pop(next(iter(self._vectors)))
+        return vec
 
     def dense(self, qvec: np.ndarray, k: int, where: dict[str, Any] | None) -> list[Hit]:
         def query(index: OpenIndex) -> list[Hit]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot import prompts
+from bot.answer import prompts
 
 _INJECTION = [re.compile(p, re.I) for p in prompts.INJECTION_PATTERNS]
 # Words that only careers in AI and data use: with one of these, only a clearly closer

@@ -14,8 +14,8 @@ from typing import Any
 import click
 from pydantic import ValidationError
 
-from bot.hygiene import InputProblem
-from bot.profile import ProfileError
+from bot.answer.hygiene import InputProblem
+from bot.learner.profile import ProfileError
 
 # exceptions that mean "the user gave bad input"; everything else is a runtime failure
 USAGE_ERRORS: tuple[type[BaseException], ...] = (InputProblem, ProfileError, ValueError)

@@ -17,7 +17,7 @@ from bot.cli.talk_cmds import ensure_index
 @click.option("--port", default=7860, show_default=True, type=int)
 def web_cmd(host: str, port: int) -> None:
     """The Gradio chat app (streams answers; API endpoint /ask)."""
-    from bot.factory import build_bot, offline_env
+    from bot.app import build_bot, offline_env
     from ui.web import launch, port_in_use
 
     if port_in_use(host, port):

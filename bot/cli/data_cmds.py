@@ -23,7 +23,7 @@ _GENERIC = frozenset("learn learning become job jobs career careers ai know make
 
 def split_reason(comment: str | None) -> tuple[str | None, str | None]:
     """A thumbs-down reason stored as the comment's prefix ("wrong level: ...") and the rest."""
-    from bot.prompts import FEEDBACK_REASONS
+    from bot.answer.prompts import FEEDBACK_REASONS
 
     if not comment:
         return None, None
@@ -35,7 +35,7 @@ def split_reason(comment: str | None) -> tuple[str | None, str | None]:
 
 def topics_of(question: str, limit: int = 4) -> list[str]:
     """Candidate ``expected_topics``: the question's content words, in order (a reviewer edits)."""
-    from bot.composer import terms
+    from bot.answer.composer import terms
 
     keep = terms(question)
     out: list[str] = []
@@ -92,7 +92,7 @@ def feedback_group() -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="File to write (default stdout).")
 def feedback_export(fmt: str, out: Path | None) -> None:
     """Export all stored feedback."""
-    from bot.factory import make_store
+    from bot.app import make_store
 
     rows = [{**r, "reason": split_reason(r.get("comment"))[0]}
             for r in make_store(settings()).feedback_rows()]
@@ -120,7 +120,7 @@ def feedback_to_eval(out: Path | None) -> None:
     Each line is a case in the eval dataset format with ``needs_review: true``: check the
     expected stage and topics, remove the flag, and add it to the development set.
     """
-    from bot.factory import make_store
+    from bot.app import make_store
 
     store = make_store(settings())
     seen: set[str] = set()
@@ -151,7 +151,7 @@ def data_group() -> None:
 @click.option("--user", "user", required=True, help="User id.")
 def data_show(user: str) -> None:
     """Everything held about a user, as JSON."""
-    from bot.factory import make_store
+    from bot.app import make_store
 
     click.echo(json.dumps(make_store(settings()).export_user(user), indent=2,
                           ensure_ascii=False))
@@ -161,7 +161,7 @@ def data_show(user: str) -> None:
 @click.option("--user", "user", required=True, help="User id.")
 def data_forget(user: str) -> None:
     """Delete everything held about a user."""
-    from bot.factory import make_store
+    from bot.app import make_store
 
     n = make_store(settings()).forget_user(user)
     click.echo(f"deleted {n} rows about {user}")
@@ -175,7 +175,7 @@ def db_group() -> None:
 @db_group.command("upgrade")
 def db_upgrade() -> None:
     """Apply the state store's migrations."""
-    from bot.state import make_engine, upgrade
+    from bot.store.state import make_engine, upgrade
 
     s = settings()
     upgrade(make_engine(s.state_url))

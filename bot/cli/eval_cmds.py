@@ -13,7 +13,8 @@ from bot.cli import cli, settings
 
 SUMMARY_KEYS = ("stage_accuracy", "decline_accuracy", "topic_hit_rate", "hit_at_5", "mrr",
                 "ndcg_at_5", "citation_validity", "groundedness", "stage_adherence",
-                "faithfulness_llm", "latency_p50_ms", "latency_p95_ms", "n_cases")
+                "next_step_accuracy", "repeat_rate", "faithfulness_llm", "latency_p50_ms",
+                "latency_p95_ms", "n_cases")
 
 
 def _summary(results: dict[str, Any]) -> str:
@@ -23,8 +24,8 @@ def _summary(results: dict[str, Any]) -> str:
     lines = ["".ljust(width) + "".join(n.rjust(col) for n in names)]
     for key in SUMMARY_KEYS:
         vals = [r.metrics.get(key) for r in results.values()]
-        if key == "faithfulness_llm" and all(v is None for v in vals):
-            continue
+        if all(v is None for v in vals):
+            continue  # not measured by this dataset (no judge, no progression cases)
         cells = ["-" if v is None else (f"{v:.3f}" if isinstance(v, float) and v <= 1
                                         else f"{v:g}") for v in vals]
         lines.append(key.ljust(width) + "".join(c.rjust(col) for c in cells))
@@ -78,9 +79,7 @@ def eval_cmd(dataset: Path, json_out: Path | None, report_dir: Path | None,
     baseline_path = baseline_file or gate.BASELINE
     s = settings()
     corpus = load_corpus(s.corpus_dir)
-    known = {r.doc_id for r in corpus.roles} | {g.id for g in corpus.guides} | {
-        r.id for r in corpus.resources}
-    cases = load_dataset(dataset, known_ids=known, corpus=corpus)
+    cases = load_dataset(dataset, known_ids=corpus.ids(), corpus=corpus)
     click.echo(f"{len(cases)} cases x {len(configs)} config(s): {', '.join(names)}", err=True)
     results = run_eval(s, cases, configs, judge=judge_for(s))
     click.echo(_summary(results))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
 import click
@@ -14,7 +13,7 @@ from bot.cli import cli, settings
 def index_status(s: Any) -> dict[str, Any]:
     """What the current index is and whether `careerbot index` would change it (the corpus
     changed since the build, or the configured precision is not the one it was built at)."""
-    from bot.factory import make_chroma
+    from bot.app import make_chroma
     from corpus.loader import corpus_hash
     from index.embedder import MODEL_NAME
 
@@ -37,7 +36,7 @@ def build_with_progress(s: Any, rebuild: bool = False, quiet: bool = False) -> A
     """Run the index build with a progress bar on stderr."""
     from tqdm import tqdm
 
-    from bot.factory import run_index
+    from bot.app import run_index
 
     bar: list[Any] = []
 
@@ -101,28 +100,27 @@ def corpus_group() -> None:
     """Work with the curated corpus."""
 
 
-def corpus_report(corpus: Any) -> dict[str, Any]:
-    from corpus.schema import STAGES
+class OneLineUsage(click.Command):
+    """Bad options give click's usage error as one line ("Error: ..."), like every other
+    careerbot error, instead of the usage text and a hint around it."""
 
-    by_stage = {s: {"guides": sum(g.stage == s for g in corpus.guides),
-                    "resources": sum(s in r.stages for r in corpus.resources)} for s in STAGES}
-    by_role: Counter[str] = Counter()
-    for r in corpus.resources:
-        for role in r.roles:
-            by_role[role] += 1
-    return {"ok": True, "errors": [], "guides": len(corpus.guides), "roles": len(corpus.roles),
-            "resources": len(corpus.resources), "by_stage": by_stage,
-            "by_kind": dict(Counter(r.kind for r in corpus.resources)),
-            "by_level": dict(Counter(r.level for r in corpus.resources)),
-            "by_cost": dict(Counter(r.cost for r in corpus.resources)),
-            "by_role": dict(sorted(by_role.items()))}
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            exc.ctx = None
+            raise
 
 
-@corpus_group.command("check")
+@corpus_group.command("check", cls=OneLineUsage)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def corpus_check(as_json: bool) -> None:
-    """Validate every corpus file and print counts (exit 2 on problems)."""
+@click.option("--stale-after", type=click.IntRange(min=0), default=12, metavar="MONTHS",
+              show_default=True, help="List entries whose `checked` month is older than this.")
+def corpus_check(as_json: bool, stale_after: int) -> None:
+    """Validate every corpus file, print counts and the entries due for review (exit 2 on
+    problems)."""
     from corpus.loader import CorpusError, load_corpus
+    from corpus.review import corpus_report
 
     s = settings()
     try:
@@ -134,16 +132,70 @@ def corpus_check(as_json: bool) -> None:
             for problem in exc.problems:
                 click.echo(f"error: {problem}", err=True)
         raise SystemExit(2) from None
-    report = corpus_report(corpus)
+    report = corpus_report(corpus, stale_after)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
     click.echo(f"ok: {report['guides']} guides, {report['roles']} roles, "
-               f"{report['resources']} resources")
+               f"{report['resources']} resources, {report['cards']} answer cards, "
+               f"{report['milestones']} milestones")
     for stage, n in report["by_stage"].items():
-        click.echo(f"  {stage}: {n['guides']} guides, {n['resources']} resources")
+        click.echo(f"  {stage}: {n['guides']} guides, {n['resources']} resources, "
+                   f"{n['cards']} cards")
     click.echo("kinds: " + ", ".join(f"{k} {v}" for k, v in sorted(report["by_kind"].items())))
     click.echo("levels: " + ", ".join(f"{k} {v}" for k, v in report["by_level"].items()))
     click.echo("cost: " + ", ".join(f"{k} {v}" for k, v in report["by_cost"].items()))
     click.echo("roles (resources): " + ", ".join(f"{k} {v}" for k, v in
                                                  sorted(report["by_role"].items())))
+    click.echo(f"checked: {report['checked_coverage']:.0%} dated, newest "
+               f"{report['newest_check']}, oldest {report['oldest_check']}")
+    stale = report["stale"]
+    click.echo(f"due for review (checked more than {stale_after} months ago): {len(stale)}")
+    for row in stale:
+        click.echo(f"  {row['checked']}  {row['kind']:<8} {row['id']}")
+
+
+@corpus_group.command("links", cls=OneLineUsage)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              metavar="SECONDS", show_default=True, help="Seconds to wait for each request.")
+@click.option("--concurrency", type=click.IntRange(min=1), default=16, metavar="N",
+              show_default=True, help="Requests in flight at once.")
+@click.option("--per-host", type=click.IntRange(min=1), default=2, metavar="N",
+              show_default=True, help="Requests in flight at once to one host.")
+@click.option("--retries", type=click.IntRange(min=0), default=2, metavar="N",
+              show_default=True, help="Tries again after timeouts, lost connections, 5xx and 429.")
+def corpus_links(as_json: bool, timeout: float, concurrency: int, per_host: int,
+                 retries: int) -> None:
+    """Check every link in the corpus over HTTP (writes nothing; exit 1 if a link is dead)."""
+    import sys
+
+    from corpus.links import (
+        NO_NETWORK,
+        CheckOptions,
+        check_links,
+        collect_links,
+        render_table,
+        report_json,
+    )
+    from corpus.loader import load_corpus
+
+    links = collect_links(load_corpus(settings().corpus_dir))
+    options = CheckOptions(timeout=timeout, concurrency=concurrency, per_host=per_host,
+                           retries=retries)
+    bar = None
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+        bar = tqdm(total=len({link.url for link in links}), desc="checking links",
+                   unit="url", leave=False, file=sys.stderr)
+    try:
+        report = check_links(links, options, on_checked=(lambda _: bar.update(1)) if bar else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    if report.no_network:
+        click.echo(NO_NETWORK, err=True)
+        raise SystemExit(2)
+    click.echo(json.dumps(report_json(report), indent=2) if as_json else render_table(report))
+    if report.any_dead:
+        raise SystemExit(1)

@@ -27,7 +27,7 @@ def _read_answers(path: Path) -> dict[str, object]:
 
 def _ask(checklist: Any) -> dict[str, object]:
     """The checklist in the terminal, stage by stage from the job backwards."""
-    from bot import prompts
+    from bot.answer import prompts
 
     click.echo(checklist.intro)
     answers: dict[str, object] = {}
@@ -52,9 +52,9 @@ def _ask(checklist: Any) -> dict[str, object]:
 def assess_cmd(user: str, answers_file: Path | None, list_questions: bool,
                as_json: bool) -> None:
     """Where am I? A short checklist walked backwards from the job; sets stage and roadmap."""
-    from bot import prompts
-    from bot.assess import apply_assessment, assess, assessment_of, assessment_questions
-    from bot.factory import make_store
+    from bot.answer import prompts
+    from bot.app import make_store
+    from bot.learner.assess import apply_assessment, assess, assessment_of, assessment_questions
     from corpus.loader import load_corpus
 
     s = settings()
@@ -82,7 +82,7 @@ def assess_cmd(user: str, answers_file: Path | None, list_questions: bool,
 
 
 def _import_ticks(store: Any, user: str, path: Path) -> None:
-    from bot.plan_export import parse_ticks, save_ticks
+    from bot.learner.plan_export import parse_ticks, save_ticks
 
     ticks = parse_ticks(path.read_text(encoding="utf-8"))
     if not ticks:
@@ -114,10 +114,10 @@ def plan_cmd(user: str, weeks: int | None, fmt: str | None, out: Path | None,
              import_file: Path | None, profile_file: Path | None, regenerate: bool,
              as_json: bool) -> None:
     """Your week-by-week plan: corpus guides and resources that fit your hours."""
-    from bot.factory import make_store
-    from bot.plan import due_review_note, plan_for_user
-    from bot.plan_export import to_ics, to_markdown
-    from bot.profile import LearnerProfile, load_profile_file, require_known
+    from bot.app import make_store
+    from bot.learner.plan import due_review_note, plan_for_user
+    from bot.learner.plan_export import to_ics, to_markdown
+    from bot.learner.profile import LearnerProfile, load_profile_file, require_known
     from corpus.loader import load_corpus
 
     s = settings()

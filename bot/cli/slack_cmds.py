@@ -60,8 +60,8 @@ def slack_cmd(ctx: click.Context, mode: str | None, host: str, port: int | None)
     check_credentials(s, mode)
     _log_levels(bool((ctx.obj or {}).get("debug")) or s.debug)
 
+    from bot.app import build_bot, offline_env
     from bot.cli.talk_cmds import ensure_index
-    from bot.factory import build_bot, offline_env
 
     offline_env()
     ensure_index(s)

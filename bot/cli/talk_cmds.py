@@ -14,7 +14,7 @@ from bot.cli import cli, settings
 
 def ensure_index(s: Any) -> None:
     """Build the index on first use, with progress, so a fresh clone just works."""
-    from bot.factory import index_exists
+    from bot.app import index_exists
 
     if not index_exists(s):
         from bot.cli.index_cmds import build_with_progress
@@ -37,8 +37,8 @@ def load_bot(s: Any, auto_index: bool = False) -> Any:
         ensure_index(s)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="encoder") as pool:
         encoder = pool.submit(build_encoder, s.data_dir, s.encoder, s.quantization)
-        import bot.agent  # noqa: F401  (the heavy imports, while the encoder loads)
-        from bot.factory import build_bot
+        import bot.answer.pipeline  # noqa: F401  (the heavy imports, while the encoder loads)
+        from bot.app import build_bot
 
         return build_bot(s, encoder=encoder.result())
 
@@ -46,15 +46,21 @@ def load_bot(s: Any, auto_index: bool = False) -> Any:
 def print_sources(answer: Any) -> None:
     if not answer.sources:
         return
+    from ui.render import corpus_line, source_dates
+
     click.echo("\nSources:")
     for n, src in enumerate(answer.sources, 1):
         url = f" <{src.url}>" if src.url else ""
-        click.echo(f"  [{n}] {src.title} ({src.kind}, {src.id}){url}")
+        dates = source_dates(src)
+        click.echo(f"  [{n}] {src.title} ({src.kind}, {src.id}{', ' + dates if dates else ''})"
+                   f"{url}")
+    if corpus_line(answer):
+        click.echo(f"  {corpus_line(answer)}")
 
 
 def stream_answer(bot: Any, question: str, user: str | None, profile: Any = None) -> Any:
     """Print the answer as it is produced; return the final answer object."""
-    from bot.agent import Answer
+    from bot.answer.pipeline import Answer
 
     answer = None
     for piece in bot.stream(question, user_id=user, profile=profile):
@@ -74,11 +80,11 @@ def stream_answer(bot: Any, question: str, user: str | None, profile: Any = None
 @click.option("--user", "user", help="Keep history, profile and roadmap under this id.")
 def ask_cmd(question: str, as_json: bool, profile_file: Path | None, user: str | None) -> None:
     """Answer one QUESTION about your AI career, with cited sources."""
-    from bot.profile import load_profile_file
+    from bot.learner.profile import load_profile_file
 
     profile = load_profile_file(profile_file) if profile_file else None
     s = settings()
-    from bot.hygiene import check_input
+    from bot.answer.hygiene import check_input
     check_input(question, s.max_input_chars)  # bad input fails before the index loads
     bot = load_bot(s)
     if as_json:
@@ -101,7 +107,7 @@ Tell me about yourself ("I'm a backend developer with 5 hours a week") to tailor
 @click.option("--user", "user", help="Conversation id (history and profile are kept per id).")
 def chat_cmd(user: str | None) -> None:
     """Interactive chat in the terminal, with history."""
-    from bot.hygiene import InputProblem
+    from bot.answer.hygiene import InputProblem
 
     s = settings()
     bot = load_bot(s, auto_index=True)
@@ -138,8 +144,8 @@ def chat_cmd(user: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def roadmap_cmd(user: str, as_json: bool) -> None:
     """Show a user's roadmap: stages covered, where they are, the next best action."""
-    from bot import prompts
-    from bot.factory import make_store
+    from bot.answer import prompts
+    from bot.app import make_store
     from corpus.schema import STAGES
 
     roadmap = make_store(settings()).get_roadmap(user)
@@ -165,9 +171,9 @@ def replay_trace(s: Any, trace: dict[str, Any]) -> dict[str, Any]:
     The re-run uses a scratch state store, so replaying leaves nothing behind."""
     import tempfile
 
-    from bot.factory import build_bot
-    from bot.profile import LearnerProfile
-    from bot.state import StateStore
+    from bot.app import build_bot
+    from bot.learner.profile import LearnerProfile
+    from bot.store.state import StateStore
 
     then = trace.get("settings") or {}
     if then.get("top_k"):
@@ -200,6 +206,9 @@ def replay_trace(s: Any, trace: dict[str, Any]) -> dict[str, Any]:
         changed.append(f"generator: {trace.get('generator')} -> {bot.generator.name}")
     if trace.get("prompts_version") != prompts_version():
         changed.append(f"prompts: {trace.get('prompts_version')} -> {prompts_version()}")
+    if trace.get("corpus_version") != bot.corpus_version:
+        changed.append(f"corpus: {trace.get('corpus_version') or 'unknown'} -> "
+                       f"{bot.corpus_version}")
     return {
         "trace_id": trace.get("trace_id"), "question": trace["question"],
         "history": trace.get("history", []), "profile": trace.get("profile", {}),
@@ -208,14 +217,15 @@ def replay_trace(s: Any, trace: dict[str, Any]) -> dict[str, Any]:
         "stage_scores": trace.get("stage_scores"), "filters": trace.get("filters"),
         "passages": trace.get("passages") or [], "resources": trace.get("resources") or [],
         "generator": trace.get("generator"), "prompts_version": trace.get("prompts_version"),
-        "settings": then, "same": not differs, "differs": differs, "changed_since": changed,
+        "corpus_version": trace.get("corpus_version"), "settings": then,
+        "same": not differs, "differs": differs, "changed_since": changed,
         "sources_then": [x["id"] for x in before["sources"]],
         "sources_now": [x.id for x in now.sources], "answer_then": expected,
         "answer_now": now.answer}
 
 
 def prompts_version() -> str:
-    from bot import prompts
+    from bot.answer import prompts
 
     return prompts.PROMPTS_VERSION
 
@@ -226,7 +236,7 @@ def prompts_version() -> str:
 def replay_cmd(trace_id: str, as_json: bool) -> None:
     """Show how an answer was made and whether the bot still answers the same."""
     s = settings()
-    from bot.factory import make_store
+    from bot.app import make_store
 
     trace = make_store(s).get_trace(trace_id)
     if trace is None:

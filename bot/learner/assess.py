@@ -13,7 +13,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from bot.stages import next_stage_of
+from bot.answer.stages import next_stage_of
+from bot.learner.progress import Progress
 from corpus.schema import STAGES, Assessment, AssessQuestion, AssessStage, Corpus
 
 Answer = bool | int
@@ -33,7 +34,8 @@ class StageCheck(BaseModel):
 
 
 class AssessmentResult(BaseModel):
-    """Where the user is, why, and what to do next."""
+    """Where the user is, why, and what to do next; ``milestones`` are the progress events
+    (``("done" | "not_yet", slug)``) the answers state, in the chain's own vocabulary."""
 
     stage: str
     next_stage: str | None
@@ -42,6 +44,7 @@ class AssessmentResult(BaseModel):
     done_stages: list[str]
     checks: list[StageCheck]
     answers: dict[str, Answer]
+    milestones: list[tuple[str, str]] = Field(default_factory=list)
 
 
 def assessment_of(corpus: Corpus) -> Assessment:
@@ -131,7 +134,28 @@ def assess(corpus: Corpus | Assessment, answers: dict[str, object]) -> Assessmen
     return AssessmentResult(
         stage=stage, next_stage=next_stage_of(stage),
         explanation=_explain(checks, blocks, questions, gap), next_action=action,
-        done_stages=done, checks=checks, answers=clean)
+        done_stages=done, checks=checks, answers=clean,
+        milestones=_milestone_events(checks, blocks, corpus))
+
+
+def _milestone_events(checks: list[StageCheck], blocks: dict[str, AssessStage],
+                      corpus: Corpus | Assessment) -> list[tuple[str, str]]:
+    """A done stage marks its milestone done; a stage with a gap marks every milestone that
+    completes it as not yet done (so no earlier chat statement can outvote the checklist)."""
+    completing: dict[str, list[str]] = {}
+    if isinstance(corpus, Corpus):
+        for m in corpus.milestones:
+            if m.completes:
+                completing.setdefault(m.stage, []).append(m.slug)
+    events: list[tuple[str, str]] = []
+    for check in checks:
+        block = blocks[check.stage]
+        if check.done:
+            events.append(("done", block.milestone))
+        else:
+            events.extend(("not_yet", slug) for slug in
+                          completing.get(check.stage, [block.milestone]))
+    return events
 
 
 def _explain(checks: list[StageCheck], blocks: dict[str, AssessStage],
@@ -192,8 +216,19 @@ def gap_reading(corpus: Corpus | Assessment, roadmap: dict[str, Any] | None) -> 
 
 
 def apply_assessment(store: Any, user_id: str, result: AssessmentResult) -> dict[str, Any]:
-    """Store the result as the user's roadmap (``bot.state.StateStore``); returns it."""
+    """Store the result as the user's roadmap and progress (``bot.store.state.StateStore``):
+    the same milestones a chat reads, so chatting afterwards places the learner where the
+    checklist did. Returns the roadmap."""
     roadmap = roadmap_from(result, store.get_roadmap(user_id))
+    profile = store.get_profile(user_id)
+    progress = Progress(tuple(profile.get("done") or ()), tuple(roadmap.get("not_yet") or ()))
+    progress = progress.apply(result.milestones)
+    if progress.done:
+        profile["done"] = list(progress.done)
+    else:
+        profile.pop("done", None)
+    roadmap["not_yet"] = list(progress.not_yet)
+    store.set_profile(user_id, profile)
     store.set_roadmap(user_id, roadmap)
     return roadmap
 

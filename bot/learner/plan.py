@@ -3,8 +3,9 @@
 Built from the profile (target role, level, hours a week, budget, formats), the stage the user
 is at (the roadmap, set by the self-assessment or by answers) and the resources' ``hours``.
 Every item is a real corpus id with the reason it was chosen. Ticked items survive everything:
-re-importing an edited Markdown file (``bot.plan_export``) and regenerating after a profile or
-stage change. The plan carries a "review by" date; :func:`due_review_note` lets the bot say so.
+re-importing an edited Markdown file (``bot.learner.plan_export``) and regenerating after a
+profile or stage change. The plan carries a "review by" date; :func:`due_review_note` lets the
+bot say so.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot import prompts
-from bot.plan_pick import (
+from bot.answer import prompts
+from bot.learner.plan_pick import (
     GUIDE_HOURS,
     REVIEW_GUIDE,
     Pick,
@@ -26,7 +27,7 @@ from bot.plan_pick import (
     queue,
     resource_picks,
 )
-from bot.profile import LearnerProfile, match_role
+from bot.learner.profile import LearnerProfile, match_role
 from corpus.schema import STAGES, Corpus
 
 DEFAULT_WEEKS = 8
@@ -133,7 +134,7 @@ def build_plan(corpus: Corpus, profile: LearnerProfile | None = None, *,
     """A plan for ``weeks`` weeks from ``start`` (today); ``previous`` plan's ticked items are
     kept (as done, week 0) and not planned again; partly done resources continue.
 
-    ``focus`` maps corpus ids to the gap they close (``bot.assess.gap_reading``): they come
+    ``focus`` maps corpus ids to the gap they close (``bot.learner.assess.gap_reading``): they come
     first, ahead of the ranking, because they answer what the self-assessment found (only
     material for other roles is left out).
     """
@@ -233,7 +234,7 @@ def plan_for_user(store: Any, corpus: Corpus, user_id: str, *, weeks: int | None
     A stored plan is kept unless ``weeks`` differs, ``regenerate`` is set, or the profile or
     stage changed since it was made; regenerating never loses ticked items.
     """
-    from bot.assess import gap_reading
+    from bot.learner.assess import gap_reading
 
     profile = LearnerProfile.model_validate(store.get_profile(user_id))
     roadmap = store.get_roadmap(user_id) or {}

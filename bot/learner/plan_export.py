@@ -13,8 +13,8 @@ import hashlib
 import re
 from typing import Any
 
-from bot import prompts
-from bot.plan import Plan, PlanItem, load_plan
+from bot.answer import prompts
+from bot.learner.plan import Plan, PlanItem, load_plan
 
 _TICK = re.compile(r"^\s*[-*+]\s+\[([ xX])\]\s+`([^`\s]+)`")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.composer import terms
-from bot.profile import LearnerProfile
+from bot.answer.composer import terms
+from bot.learner.profile import LearnerProfile
 from corpus.schema import LEVELS, Corpus, Guide, Resource, Role
 
 GUIDE_HOURS = 1.0  # read a guide and do its first step
@@ -72,7 +72,10 @@ def interest(profile: LearnerProfile, role: Role | None) -> set[str]:
 def resource_picks(corpus: Corpus, stage: str, profile: LearnerProfile, role: Role | None,
                     interest: set[str], big: float) -> list[Pick]:
     ranked = []
+    finished = set(profile.done or ())  # never plan again what the learner has finished
     for r in corpus.resources:
+        if r.id in finished:
+            continue
         rank = role_rank(r.roles, role)
         gap = level_gap(r.level, profile.level)
         if stage not in r.stages or rank is None or (gap > 1 and profile.level):
@@ -159,7 +162,8 @@ def focus_picks(corpus: Corpus, focus: dict[str, str], profile: LearnerProfile,
     for doc_id, gap in focus.items():
         if doc_id in guides and role_rank(guides[doc_id].roles, role) is not None:
             pick = pick_guide(guides[doc_id], role)
-        elif doc_id in resources and role_rank(resources[doc_id].roles, role) is not None:
+        elif doc_id in resources and role_rank(resources[doc_id].roles, role) is not None \
+                and doc_id not in (profile.done or ()):
             r = resources[doc_id]
             pick = pick_resource(r, r.stages[0], profile, role)
         else:

@@ -103,8 +103,7 @@ def require_known(profile: LearnerProfile, corpus: Corpus) -> None:
 
 def done_vocabulary(corpus: Corpus) -> set[str]:
     """What a profile's ``done`` may hold: corpus ids and milestone slugs."""
-    return ({r.doc_id for r in corpus.roles} | {g.id for g in corpus.guides}
-            | {r.id for r in corpus.resources} | {m.slug for m in corpus.milestones})
+    return corpus.ids() | {m.slug for m in corpus.milestones}
 
 
 def load_profile_file(path: Path) -> LearnerProfile:
@@ -179,7 +178,12 @@ _BACKGROUND_WORK = re.compile(r"\bI (?:work|have worked) as (?:a|an) ([\w+#. -]{
 _WANT_ROLE = re.compile(
     r"\b(become|becoming|be|transition(?:ing)? (?:in)?to|switch(?:ing)? to|move (?:in)?to|"
     r"moving (?:in)?to|get (?:a job |hired )?as|work as|career as|aim(?:ing)? for|want to be|"
-    r"land (?:a|an)?|role as|job as|target(?:ing)?)\b", re.I)
+    r"land (?:a|an)?|role as|job as|target(?:ing)?|picked|chosen|chose|decided on|settled on|"
+    r"going for|gone for|opted for|committed to)\b", re.I)
+
+
+_FITS_ME = re.compile(r"\b(sounds|seems|feels) like (me|my thing|a (good )?fit|the one for me)\b|"
+                     r"\bis (the one )?for me\b", re.I)
 
 
 def profile_from_text(text: str, roles: list[Role]) -> LearnerProfile:
@@ -207,6 +211,8 @@ def profile_from_text(text: str, roles: list[Role]) -> LearnerProfile:
         data["background"] = m.group(1).strip()
     if (want := _WANT_ROLE.search(text)) and (role := match_role(text[want.end():], roles)):
         data["target_role"] = role.name.lower()
+    elif (fit := _FITS_ME.search(text)) and (role := match_role(text[:fit.start()], roles)):
+        data["target_role"] = role.name.lower()  # "NLP engineer sounds like me"
     return LearnerProfile.model_validate(data)
 
 
@@ -219,6 +225,16 @@ def asks_for_free(text: str) -> bool:
     """Whether a question asks for free resources ("which of those are free?"): a filter
     for this answer only, unlike a stated budget, which goes into the profile."""
     return bool(_FREE_ASK.search(text))
+
+
+_MATERIAL = re.compile(r"\b(course|courses|book|books|textbook|tutorials?|resources?|"
+                       r"reading|read next|mooc|specializ\w+|specialis\w+|lectures?|"
+                       r"certificat\w*|podcasts?|newsletters?|videos?)\b", re.I)
+
+
+def asks_for_material(text: str) -> bool:
+    """Whether a request asks for something to learn from ("which course next?")."""
+    return bool(_MATERIAL.search(text))
 
 
 def formats_in_text(text: str) -> list[str]:

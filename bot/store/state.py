@@ -2,7 +2,7 @@
 
 SQLite in the data dir by default, PostgreSQL for several workers (``CAREERBOT_DB_URL``).
 Every write is one transaction, so a crash mid-write loses at most that write and never
-corrupts earlier rows. The schema is owned by Alembic migrations (``bot/migrations``);
+corrupts earlier rows. The schema is owned by Alembic migrations (``bot/store/migrations``);
 the default SQLite file migrates itself when opened; a configured database (PostgreSQL) is
 upgraded once with ``careerbot db upgrade`` and workers only check its revision at start-up.
 """
@@ -80,7 +80,7 @@ slack_events = sa.Table(
 USER_TABLES = (profiles, turns, roadmaps, plans, feedback, traces)
 
 
-HEAD_REVISION = "0001"  # the newest migration in bot/migrations/versions (a test checks it)
+HEAD_REVISION = "0001"  # the newest migration in bot/store/migrations/versions (a test checks it)
 OUT_OF_DATE = "state store schema is out of date: run `careerbot db upgrade`"
 # any constant works: one key so concurrent `db upgrade` runs on PostgreSQL take turns
 _PG_MIGRATION_LOCK = 7_214_001

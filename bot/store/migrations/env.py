@@ -1,8 +1,8 @@
-"""Alembic environment: runs on the connection ``bot.state.upgrade`` hands in."""
+"""Alembic environment: runs on the connection ``bot.store.state.upgrade`` hands in."""
 
 from alembic import context
 
-from bot.state import metadata
+from bot.store.state import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata)

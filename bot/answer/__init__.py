@@ -1,0 +1,1 @@
+"""The answer pipeline: from a question to a structured, cited answer."""

@@ -1,0 +1,1 @@
+"""What careerbot knows about a learner: profile, progress, roadmap, assessment and plan."""

@@ -1,0 +1,1 @@
+"""Where per-user state lives: SQLite by default, PostgreSQL for several workers."""
