@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bot.settings import Settings
+from bot.settings import DEFAULT_DATA_DIR, LEGACY_DATA_DIR, Settings
 from corpus.loader import corpus_version, load_corpus
 from corpus.schema import Corpus
 from index.build import BuildReport, build_index, write_lock
@@ -43,6 +44,29 @@ def offline_env() -> None:
         os.environ.setdefault(key, value)
 
 
+def adopt_legacy_data(settings: Settings, legacy: Path = LEGACY_DATA_DIR,
+                      default: Path = DEFAULT_DATA_DIR) -> tuple[Settings, str | None]:
+    """Settings over the data of an older careerbot, which kept it in ``index/data`` inside
+    the source tree: it is moved to the user's data directory (or, if it cannot be moved,
+    used where it is), with one notice, so existing users lose nothing. Only when the data dir
+    is the default one and holds nothing yet."""
+    if settings.data_dir != default or not legacy.is_dir() or not any(legacy.iterdir()):
+        return settings, None
+    target = settings.data_dir
+    if target.exists() and any(target.iterdir()):
+        return settings, None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target.rmdir()
+        shutil.move(str(legacy), str(target))
+    except OSError as exc:
+        return (settings.model_copy(update={"data_dir": legacy}),
+                f"using the index and state in {legacy} (could not move them to {target}: "
+                f"{exc.strerror or exc}); set CAREERBOT_DATA_DIR to choose")
+    return settings, f"moved the index and state from {legacy} to {target}"
+
+
 def make_chroma(settings: Settings) -> tuple[Any, ManifestStore]:
     client = make_client(settings.data_dir, settings.chroma_url)
     manifests = ManifestStore(client, settings.data_dir, settings.collection_prefix,
@@ -51,7 +75,8 @@ def make_chroma(settings: Settings) -> tuple[Any, ManifestStore]:
 
 
 def make_encoder(settings: Settings, on_notice: Callable[[str], None] | None = None) -> Encoder:
-    return build_encoder(settings.data_dir, settings.encoder, settings.quantization, on_notice)
+    return build_encoder(settings.data_dir, settings.encoder, settings.quantization, on_notice,
+                         model_path=settings.embedding_model)
 
 
 def index_encoder(encoder: Encoder, built: str, settings: Settings) -> Encoder:
@@ -65,7 +90,8 @@ def index_encoder(encoder: Encoder, built: str, settings: Settings) -> Encoder:
         return encoder
     log.warning("the index was built at %s but CAREERBOT_QUANTIZATION is %s: queries use %s "
                 "until `careerbot index` rebuilds it", built, settings.quantization, built)
-    return build_encoder(settings.data_dir, settings.encoder, built, log.warning)
+    return build_encoder(settings.data_dir, settings.encoder, built, log.warning,
+                         model_path=settings.embedding_model)
 
 
 def warm_collection(collection: Any) -> None:
@@ -94,17 +120,49 @@ def run_index(settings: Settings, *, rebuild: bool = False,
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with write_lock(settings.data_dir):
         if encoder is None and settings.encoder != "sentence-transformers" \
-                and not onnx_ready(settings.data_dir):
+                and not onnx_ready(settings.data_dir, model_path=settings.embedding_model):
             if on_phase:
                 on_phase("exporting", 0)
-            export_onnx(settings.data_dir)
+            export_onnx(settings.data_dir, settings.embedding_model)
         client, manifests = make_chroma(settings)
         return build_index(
             corpus_dir=settings.corpus_dir, data_dir=settings.data_dir, client=client,
             manifests=manifests,
             encoder_factory=(lambda: encoder) if encoder else (lambda: make_encoder(settings)),
             quantization=settings.quantization, prefix=settings.collection_prefix,
-            rebuild=rebuild, progress=progress, on_phase=on_phase)
+            rebuild=rebuild, progress=progress, on_phase=on_phase,
+            model_path=settings.embedding_model)
+
+
+def index_status(settings: Settings) -> dict[str, Any]:
+    """What the current index is and whether `careerbot index` would change it: the corpus
+    changed since the build, or the configured precision or embedding model is not the one
+    it was built with (``stale_because`` says which)."""
+    from corpus.loader import corpus_hash
+    from index.embedder import model_fingerprint, model_name
+
+    _, manifests = make_chroma(settings)
+    manifest = manifests.read()
+    current = corpus_hash(settings.corpus_dir)
+    model = model_name(settings.embedding_model)
+    if manifest is None:
+        return {"built": False, "stale": True, "stale_because": ["not built"],
+                "collection": None, "model": model, "counts": {}, "chunks": 0,
+                "corpus_hash": current}
+    because = [why for why, changed in (
+        ("corpus", current != manifest.corpus_hash),
+        ("quantization", manifest.quantization != settings.quantization),
+        ("model", manifest.model_fingerprint != model_fingerprint(settings.embedding_model)),
+    ) if changed]
+    return {"built": True, "collection": manifest.collection,
+            "chunks": len(manifest.chunk_hashes), "counts": manifest.stage_counts,
+            "model": manifest.model, "configured_model": model,
+            "quantization": manifest.quantization,
+            "configured_quantization": settings.quantization,
+            "corpus_hash": manifest.corpus_hash, "current_corpus_hash": current,
+            "stale": bool(because), "stale_because": because,
+            "built_at": manifest.built_at,
+            "backend": "server" if settings.chroma_url else "embedded"}
 
 
 def index_exists(settings: Settings) -> bool:
@@ -145,14 +203,16 @@ def build_bot(settings: Settings, *, encoder: Encoder | None = None,
     anchors = Anchors.of(corpus, encoder, settings.data_dir)
     if store is None and keep_state:
         store = make_store(settings)
-    retriever = HybridRetriever(opened, encoder, refresh=lambda current: _newer_index(
-        client, manifests, settings, current))
+    retriever = HybridRetriever(index=opened, encoder=encoder,
+                                refresh=lambda current: _newer_index(client, manifests,
+                                                                     settings, current))
     detector = StageDetector(corpus.stages, anchors.stages, anchors.stage_labels)
     builder = ContextBuilder(corpus, retriever, detector, anchors.cards,
                              stale_months=settings.stale_after_months)
     return CareerBot(
         corpus=corpus, retriever=retriever, detector=detector,
-        guard=ScopeGuard(anchors.stages, anchors.off_topic), builder=builder,
+        guard=ScopeGuard(anchors.stages, anchors.off_topic,
+                         asked_here=anchors.cards.vectors), builder=builder,
         generator=generator or build_generator(settings), store=store,
         max_input_chars=settings.max_input_chars, top_k=settings.top_k,
         retrieval_mode=retrieval_mode, use_filters=use_filters,

@@ -1,7 +1,8 @@
 """careerbot's one settings object.
 
 Every component takes a :class:`Settings`; nothing else reads the environment. Defaults work
-offline on a fresh clone: embedded Chroma and SQLite under ``index/data``, no LLM.
+offline on a fresh clone: embedded Chroma and SQLite in the user's data directory (never
+inside the installed package), the packaged embedding model, no LLM.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from platformdirs import user_data_dir
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATA_DIR = REPO_ROOT / "index" / "data"
+DEFAULT_DATA_DIR = Path(user_data_dir("careerbot"))
+LEGACY_DATA_DIR = REPO_ROOT / "index" / "data"  # where versions before 2026-12 kept the index
 DEFAULT_CORPUS_DIR = REPO_ROOT / "corpus" / "data"
 
 LLMBackend = Literal["none", "openai", "llamacpp"]
@@ -30,13 +33,18 @@ class Settings(BaseSettings):
         env_prefix="CAREERBOT_", env_file=".env", extra="ignore", validate_default=True
     )
 
-    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Index, BM25 and state store folder.")
+    data_dir: Path = Field(
+        DEFAULT_DATA_DIR, description="Index, BM25, encoder export and state store folder."
+    )
     corpus_dir: Path = Field(DEFAULT_CORPUS_DIR, description="Folder of curated corpus files.")
     chroma_url: str | None = Field(
         None, description="Chroma server URL (e.g. http://127.0.0.1:8000); unset = embedded."
     )
     collection_prefix: str = Field(
         "careerbot", description="Prefix of the Chroma collections careerbot creates."
+    )
+    embedding_model: Path | None = Field(
+        None, description="A sentence-transformers model folder; unset = the packaged MiniLM."
     )
     encoder: EncoderBackend = Field(
         "auto", description="Query encoder: auto (ONNX if exported, else sentence-transformers)."
@@ -77,6 +85,23 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(4, gt=0, description="Answers computed at once by the web app.")
     web_queue_size: int = Field(64, gt=0, description="Web requests waiting before 'busy'.")
     debug: bool = Field(False, description="Show tracebacks instead of one-line errors.")
+
+    @property
+    def model_path(self) -> Path:
+        """The embedding model folder: the configured one, else the packaged MiniLM."""
+        if self.embedding_model is not None:
+            return self.embedding_model
+        from index.embedder import model_dir
+
+        return model_dir()
+
+    @field_validator("embedding_model")
+    @classmethod
+    def _model_folder(cls, v: Path | None) -> Path | None:
+        if v is not None and not (v / "config.json").is_file():
+            raise ValueError(f"{v} is not a sentence-transformers model folder "
+                             "(no config.json in it)")
+        return v
 
     @field_validator("chroma_url", "db_url", "llm_base_url", mode="before")
     @classmethod

@@ -162,8 +162,9 @@ class Grounder:
         self.encoder = encoder
         self.sources = sources
         self.threshold = threshold
-        self.corpus_copy = tuple(sorted({_norm(t) for t in corpus_copy if t}, key=len,
-                                        reverse=True))
+        # sentence by sentence: an answer's claims are split the same way
+        self.corpus_copy = tuple(sorted({_norm(s) for t in corpus_copy if t
+                                         for s in _split(t)}, key=len, reverse=True))
         self._vecs: dict[str, np.ndarray] = {}
 
     def _encode(self, sentences: list[str]) -> None:

@@ -41,12 +41,22 @@ def plot_all(results: dict[str, RunResult], out: Path) -> dict[str, Path]:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    import numpy as np
 
     paths: dict[str, Path] = {}
-    names = list(results)
-    first = results[names[0]]
+    for name, draw in (("stage_accuracy", _plot_stage_accuracy), ("confusion", _plot_confusion),
+                       ("latency", _plot_latency)):
+        fig = draw(plt, results)
+        fig.tight_layout()
+        paths[name] = out / f"{name}.png"
+        fig.savefig(paths[name], dpi=110)
+        plt.close(fig)
+    return paths
 
+
+def _plot_stage_accuracy(plt: Any, results: dict[str, RunResult]) -> Any:
+    import numpy as np
+
+    names = list(results)
     fig, ax = plt.subplots(figsize=(9, 4))
     width = 0.8 / len(names)
     x = np.arange(len(STAGES))
@@ -60,12 +70,15 @@ def plot_all(results: dict[str, RunResult], out: Path) -> dict[str, Path]:
     ax.set_ylabel("stage accuracy")
     ax.legend(fontsize=8, ncol=min(len(names), 5), loc="upper center")
     ax.set_title("Per-stage accuracy")
-    fig.tight_layout()
-    paths["stage_accuracy"] = out / "stage_accuracy.png"
-    fig.savefig(paths["stage_accuracy"], dpi=110)
-    plt.close(fig)
+    return fig
 
-    rows, cols, m = confusion(first.cases)
+
+def _plot_confusion(plt: Any, results: dict[str, RunResult]) -> Any:
+    """The stage confusion of the first config."""
+    import numpy as np
+
+    first = next(iter(results))
+    rows, cols, m = confusion(results[first].cases)
     fig, ax = plt.subplots(figsize=(7.5, 5.5))
     ax.imshow(np.asarray(m), cmap="Blues")
     ax.set_xticks(range(len(cols)), cols, rotation=35, ha="right")
@@ -78,25 +91,20 @@ def plot_all(results: dict[str, RunResult], out: Path) -> dict[str, Path]:
             if v:
                 ax.text(j, i, str(v), ha="center", va="center",
                         color="white" if v > peak / 2 else "black")
-    ax.set_title(f"Stage confusion ({names[0]})")
-    fig.tight_layout()
-    paths["confusion"] = out / "confusion.png"
-    fig.savefig(paths["confusion"], dpi=110)
-    plt.close(fig)
+    ax.set_title(f"Stage confusion ({first})")
+    return fig
 
+
+def _plot_latency(plt: Any, results: dict[str, RunResult]) -> Any:
     fig, ax = plt.subplots(figsize=(8, 4))
-    for name in names:
-        ax.hist([c.latency_ms for c in results[name].cases if not c.error], bins=30,
+    for name, result in results.items():
+        ax.hist([c.latency_ms for c in result.cases if not c.error], bins=30,
                 histtype="step", linewidth=1.6, label=name)
     ax.set_xlabel("latency per case (ms)")
     ax.set_ylabel("cases")
     ax.legend(fontsize=8)
     ax.set_title("Answer latency")
-    fig.tight_layout()
-    paths["latency"] = out / "latency.png"
-    fig.savefig(paths["latency"], dpi=110)
-    plt.close(fig)
-    return paths
+    return fig
 
 
 def _metric_rows(results: dict[str, RunResult]) -> list[list[str]]:

@@ -134,15 +134,20 @@ def run_case(bot: Any, case: EvalCase, config: EvalConfig, *, known_ids: set[str
 
 def with_supports(cited: list[str], corpus: Any) -> list[str]:
     """Cited ids with each answer card replaced by the entries it rests on: a card is a
-    curated summary of its supports, so citing it surfaces them at that place."""
-    supports = {c.id: c.supports for c in corpus.cards}
+    curated summary of its supports, so citing it surfaces them at that place, the guides it
+    summarises first, then the roles and resources it names."""
+    order = {"guide": 0, "role": 1}
+    supports = {c.id: sorted(c.supports, key=lambda s: order.get(s.split("-", 1)[0], 2))
+                for c in corpus.cards}
     return [x for sid in cited for x in supports.get(sid, (sid,))]
 
 
 def stage_copy(corpus: Any) -> tuple[str, ...]:
-    """The stage texts the composer frames its answers with (names, links, what comes after):
-    corpus copy, not claims to check against the cited sources."""
-    return tuple(t for s in corpus.stages for t in (s.name, s.intro, s.gap, s.after))
+    """The corpus texts the composer frames its answers with (stage names, links, what comes
+    after; what a background brings): corpus copy, not claims to check against the cited
+    sources."""
+    return (*(t for s in corpus.stages for t in (s.name, s.intro, s.gap, s.after, s.first_step)),
+            *(b.strengths for b in corpus.backgrounds if b.strengths))
 
 
 def corpus_ids(bot: Any) -> set[str]:
@@ -209,7 +214,8 @@ def side_index(settings: Settings, quantization: str, root: Path) -> tuple[Setti
         raise ValueError("fp32/int8 configs compare ONNX encoders: set CAREERBOT_ENCODER=auto")
     data = root / f"index-{quantization}"
     data.mkdir(parents=True, exist_ok=True)
-    if onnx_ready(settings.data_dir) and not (data / "onnx").exists():
+    if onnx_ready(settings.data_dir, model_path=settings.embedding_model) \
+            and not (data / "onnx").exists():
         (data / "onnx").symlink_to(onnx_export_dir(settings.data_dir).resolve(),
                                    target_is_directory=True)
     side = settings.model_copy(update={"data_dir": data, "quantization": quantization,

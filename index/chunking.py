@@ -75,7 +75,8 @@ def chunk_card(card: Card) -> Chunk:
                  "audience": ",".join(card.applies_to), "shape": card.shape,
                  "supports": ",".join(card.supports)})
     meta.update(_flags("aud", list(card.applies_to)))
-    text = f"{card.question}\n{card.answer}" + (f" {card.conditions}" if card.conditions else "")
+    text = f"{card.question}\n{card.answer}" + "".join(
+        f" {part}" for part in (card.conditions, card.next_step) if part)
     return Chunk(card.id, text, meta)
 
 
@@ -87,6 +88,8 @@ def chunk_role(role: Role) -> Chunk:
         f"Skills to learn, in order: {skills}.\nTools: {', '.join(role.tools)}.\n"
         f"Typical path in: {role.path_in}"
         + (f"\nFits you if: {role.fits_you_if}" if role.fits_you_if else "")
+        # last, so the embedded beginning stays the role's summary
+        + "\nWhy each skill: " + " ".join(f"{s.name}: {s.why}." for s in role.skills if s.why)
     )
     meta = _base(role.doc_id, role.name, "role", "landscape",
                  ["landscape", "building-blocks"], [role.id], role.checked)

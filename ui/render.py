@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.answer import prompts
-from bot.answer.composer import month_name
+from bot.answer.text import month_name
+from ui import copy
 
 
 def _get(src: Any, key: str) -> Any:
@@ -22,14 +22,14 @@ def source_dates(src: Any) -> str:
     if _get(src, "year"):
         bits.append(str(_get(src, "year")))
     if _get(src, "checked"):
-        bits.append(prompts.SOURCE_CHECKED.format(when=month_name(str(_get(src, "checked")))))
+        bits.append(copy.SOURCE_CHECKED.format(when=month_name(str(_get(src, "checked")))))
     return " · ".join(bits)
 
 
 def corpus_line(answer: Any) -> str:
     """"Knowledge base 2026-12 · 3f9c2a1", or "" when the answer has no version."""
     version = _get(answer, "corpus_version")
-    return prompts.CORPUS_VERSION.format(version=version) if version else ""
+    return copy.CORPUS_VERSION.format(version=version) if version else ""
 
 
 __all__ = ["corpus_line", "source_dates"]

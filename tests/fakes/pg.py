@@ -5,8 +5,8 @@ trust auth for one superuser. PostgreSQL refuses to run as root, so under root t
 belongs to the ``postgres`` user (or ``nobody``) and is started with ``runuser``. Tests skip,
 saying why, only where the binaries are missing (install Debian's ``postgresql`` package).
 
-Use it from a test module with ``from pg import pg_server, pg_url  # noqa: F401``: one server
-per session however many modules import it.
+Use it from a test module with ``from fakes.pg import pg_server, pg_url  # noqa: F401``:
+one server per session however many modules import it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from bot.cli import cli, settings
+from ui.cli import cli, settings
 
 # what each mode needs: (setting name, environment variable, token prefix or None)
 NEEDS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
@@ -61,7 +61,7 @@ def slack_cmd(ctx: click.Context, mode: str | None, host: str, port: int | None)
     _log_levels(bool((ctx.obj or {}).get("debug")) or s.debug)
 
     from bot.app import build_bot, offline_env
-    from bot.cli.talk_cmds import ensure_index
+    from ui.cli.talk_cmds import ensure_index
 
     offline_env()
     ensure_index(s)
@@ -70,12 +70,12 @@ def slack_cmd(ctx: click.Context, mode: str | None, host: str, port: int | None)
     app = build_app(build_bot(s), s)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if mode == "socket":
-        from ui.slack_server import socket_handler
+        from ui.slack.server import socket_handler
 
         click.echo("careerbot Slack app: connecting in Socket Mode (Ctrl-C to stop)", err=True)
         socket_handler(app, s.slack_app_token).start()
         return
-    from ui.slack_server import EVENTS_PATH, http_server
+    from ui.slack.server import EVENTS_PATH, http_server
 
     port = s.slack_port if port is None else port
     try:

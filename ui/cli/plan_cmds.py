@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from bot.cli import cli, settings
+from ui import copy
+from ui.cli import cli, settings
 
 
 def _read_answers(path: Path) -> dict[str, object]:
@@ -25,14 +26,13 @@ def _read_answers(path: Path) -> dict[str, object]:
     return {str(k): v for k, v in data.items()}
 
 
-def _ask(checklist: Any) -> dict[str, object]:
+def _ask(corpus: Any) -> dict[str, object]:
     """The checklist in the terminal, stage by stage from the job backwards."""
-    from bot.answer import prompts
-
+    checklist = corpus.assessment
     click.echo(checklist.intro)
     answers: dict[str, object] = {}
     for block in checklist.stages:
-        click.echo(f"\n{prompts.STAGE_NAMES[block.stage]} ({block.stage})")
+        click.echo(f"\n{corpus.stage_name(block.stage)} ({block.stage})")
         for q in block.questions:
             if q.kind == "scale":
                 answers[q.id] = click.prompt(f"  {q.text}", type=click.IntRange(1, 5))
@@ -52,13 +52,13 @@ def _ask(checklist: Any) -> dict[str, object]:
 def assess_cmd(user: str, answers_file: Path | None, list_questions: bool,
                as_json: bool) -> None:
     """Where am I? A short checklist walked backwards from the job; sets stage and roadmap."""
-    from bot.answer import prompts
     from bot.app import make_store
     from bot.learner.assess import apply_assessment, assess, assessment_of, assessment_questions
     from corpus.loader import load_corpus
 
     s = settings()
-    checklist = assessment_of(load_corpus(s.corpus_dir))
+    corpus = load_corpus(s.corpus_dir)
+    checklist = assessment_of(corpus)
     if list_questions:
         questions = assessment_questions(checklist)
         if as_json:
@@ -67,8 +67,8 @@ def assess_cmd(user: str, answers_file: Path | None, list_questions: bool,
             for q in questions:
                 click.echo(f"{q['id']:16} {q['stage']:16} [{'/'.join(q['choices'])}] {q['text']}")
         return
-    answers = _read_answers(answers_file) if answers_file else _ask(checklist)
-    result = assess(checklist, answers)
+    answers = _read_answers(answers_file) if answers_file else _ask(corpus)
+    result = assess(corpus, answers)
     roadmap = apply_assessment(make_store(s), user, result)
     if as_json:
         click.echo(json.dumps({"user": user, **result.model_dump(), "roadmap": roadmap},
@@ -76,8 +76,8 @@ def assess_cmd(user: str, answers_file: Path | None, list_questions: bool,
         return
     click.echo(f"\n{result.explanation}")
     click.echo(f"Next step: {result.next_action}")
-    click.echo(prompts.ASSESS_SAVED.format(stage=result.stage,
-                                           name=prompts.STAGE_NAMES[result.stage]))
+    click.echo(copy.ASSESS_SAVED.format(stage=result.stage,
+                                           name=corpus.stage_name(result.stage)))
     click.echo(f"Your week-by-week plan: careerbot plan --user {user}")
 
 
@@ -152,7 +152,7 @@ def plan_cmd(user: str, weeks: int | None, fmt: str | None, out: Path | None,
     elif fmt == "ics":
         text = to_ics(plan, user)
     else:
-        text = to_markdown(plan, user)
+        text = to_markdown(plan, user, corpus.stage_name(plan.stage))
     if out is None:
         click.echo(text, nl=False)
         return

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bot.cli import cli, settings
+from ui.cli import cli, settings
 
 
 def _fmt(v: Any) -> str:
@@ -19,14 +19,10 @@ def _fmt(v: Any) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
-def render_table(r: dict[str, Any]) -> str:
-    """The Bench JSON as a readable text table."""
-    m, ix, q = r["machine"], r["index"], r["query"]
-    lines = [f"machine: {m['cpus']} cpus ({m['cpu_model']}), {m.get('memory_mb')} MB, "
-             f"Python {m['python']}, torch {m['torch']}, onnxruntime {m['onnxruntime']}, "
-             f"chromadb {m['chromadb']}; load average {m['loadavg_start']} -> "
-             f"{m.get('loadavg_end')}", ""]
-    lines += [f"{'index (' + str(ix['chunks']) + ' real chunks), chunks/s':<40}{'build':>9}"
+def _index_and_query_rows(r: dict[str, Any]) -> list[str]:
+    """The index and query sections of the table."""
+    ix, q = r["index"], r["query"]
+    lines = [f"{'index (' + str(ix['chunks']) + ' real chunks), chunks/s':<40}{'build':>9}"
               f"{'raw s-t':>9}{'ratio':>9}"]
     for name, row in ix.get("by_encoder", {}).items():
         lines.append(f"  {'built with ' + name:<38}{_fmt(row['build_chunks_per_s']):>9}"
@@ -51,6 +47,17 @@ def render_table(r: dict[str, Any]) -> str:
     rows.append(("baseline: LangChain similarity_search", q.get(
         "baseline_similarity_search_p50_ms"), q["baseline_similarity_search_p95_ms"]))
     lines += [f"  {label:<38}{_fmt(p50):>9}{_fmt(p95):>9}" for label, p50, p95 in rows]
+    return lines
+
+
+def render_table(r: dict[str, Any]) -> str:
+    """The Bench JSON as a readable text table."""
+    m = r["machine"]
+    lines = [f"machine: {m['cpus']} cpus ({m['cpu_model']}), {m.get('memory_mb')} MB, "
+             f"Python {m['python']}, torch {m['torch']}, onnxruntime {m['onnxruntime']}, "
+             f"chromadb {m['chromadb']}; load average {m['loadavg_start']} -> "
+             f"{m.get('loadavg_end')}", ""]
+    lines += _index_and_query_rows(r)
     lines += ["", "cold start (process start to first `ask --json` answer)"]
     for path, row in r.get("cold_start", {}).items():
         runs = ", ".join(f"{x:.2f}" for x in row["runs_s"])
@@ -89,9 +96,8 @@ def render_table(r: dict[str, Any]) -> str:
               help="Also write the figures as JSON to this file.")
 def bench_cmd(quick: bool, json_out: Path | None) -> None:
     """Measure index, query, cold-start, scale and web figures (prints a table)."""
-    from evals.bench import Bench, BenchConfig
+    from evals.bench import Bench, BenchConfig, web_load
     from index.embedder import onnx_export_dir, onnx_ready
-    from ui.webload import web_load
 
     s = settings()
     if quick:

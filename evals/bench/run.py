@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -20,14 +19,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bot.settings import Settings
-from evals.bench_scale import (
+from evals.bench.machine import machine_info
+from evals.bench.scale import (
     bench_settings,
     careerbot_cmd,
     child_env,
@@ -38,9 +37,10 @@ from evals.bench_scale import (
     process_peak_rss_mb,
     run_child,
     save_base,
+    stop,
     wait_http,
 )
-from evals.bench_targets import check_targets
+from evals.bench.targets import check_targets
 
 ENCODERS: dict[str, dict[str, str]] = {
     "sentence-transformers": {"encoder": "sentence-transformers", "quantization": "fp32"},
@@ -81,32 +81,6 @@ class BenchConfig:
                    scale_sizes=(10_000,), web_per_session=2, onnx_export=onnx_export)
 
 
-def machine_info() -> dict[str, Any]:
-    def version(pkg: str) -> str | None:
-        try:
-            return metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            return None
-
-    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
-                if line.startswith("model name")), platform.processor())
-    mem = next((int(line.split()[1]) // 1024 for line in _read("/proc/meminfo").splitlines()
-                if line.startswith("MemTotal")), None)
-    return {"cpus": os.cpu_count(), "cpu_model": cpu, "memory_mb": mem,
-            "python": platform.python_version(), "platform": platform.platform(),
-            "torch": version("torch"), "onnxruntime": version("onnxruntime"),
-            "chromadb": version("chromadb"), "sentence_transformers":
-            version("sentence-transformers"), "date": time.strftime("%Y-%m-%d %H:%M"),
-            "loadavg_start": round(os.getloadavg()[0], 2)}
-
-
-def _read(path: str) -> str:
-    try:
-        return Path(path).read_text()
-    except OSError:
-        return ""
-
-
 class Bench:
     """One benchmark run in a temp work dir; ``run()`` returns the Bench JSON."""
 
@@ -131,7 +105,7 @@ class Bench:
     def prepare(self) -> None:
         from bot.app import offline_env
         from corpus.loader import load_corpus
-        from evals.synthetic import bench_questions
+        from evals.bench.synthetic import bench_questions
         from index.embedder import export_onnx
 
         offline_env()
@@ -256,13 +230,13 @@ class Bench:
         from langchain_chroma import Chroma
         from langchain_huggingface import HuggingFaceEmbeddings
 
+        from index.build import new_collection
         from index.embedder import model_dir
         from index.store import chroma_settings
 
         client = chromadb.PersistentClient(path=str(self.work / "baseline"),
                                            settings=chroma_settings())
-        col = client.create_collection("baseline", embedding_function=None,
-                                       configuration={"hnsw": {"space": "cosine"}})
+        col = new_collection(client, "baseline")  # the space our indexes use
         for s in range(0, len(self.chunks), 256):
             part = self.chunks[s:s + 256]
             col.add(ids=[c.id for c in part], embeddings=self.st_vectors[s:s + 256],
@@ -326,7 +300,8 @@ class Bench:
         row = {"chunks": got["chunks"], "backend": backend,
                "retrieval_p50_ms": got["retrieval_p50_ms"],
                "retrieval_p95_ms": got["retrieval_p95_ms"], "peak_rss_mb": got["peak_rss_mb"],
-               "open_s": got["open_s"], "build_s": built["build_s"]}
+               "open_s": got["open_s"], "build_s": built["build_s"],
+               "dense_hits": got["dense_hits"]}
         if backend == "server":
             row["server_peak_rss_mb"] = server_rss
         shutil.rmtree(data, ignore_errors=True)
@@ -357,12 +332,7 @@ class Bench:
                              "rate_limited": got.get("rate_limited", 0),
                              "p50_ms": got.get("p50_ms"), "p95_ms": got.get("p95_ms")})
         finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, 15)
             log.close()
         return rows
 

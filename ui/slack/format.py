@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from typing import Any
 
-from bot.answer import prompts
+from ui import copy
 from ui.render import corpus_line, source_dates
 
 SECTION_LIMIT = 3000  # Slack: section text at most 3,000 characters
@@ -84,26 +85,28 @@ def sources_mrkdwn(sources: list[dict[str, Any]]) -> str:
         shown = f"<{url}|{title}>" if url else title
         about = ", ".join(b for b in (str(src.get("kind", "guide")), source_dates(src)) if b)
         lines.append(f"[{n}] {shown} _({escape(about)})_")
-    return f"*{prompts.SLACK_SOURCES}*\n" + "\n".join(lines)
+    return f"*{copy.SLACK_SOURCES}*\n" + "\n".join(lines)
 
 
-def stage_context(answer: dict[str, Any]) -> str | None:
+def stage_context(answer: dict[str, Any], names: Mapping[str, str]) -> str | None:
+    """The context line: the stage and the next one by name, and the corpus version."""
     stage = answer.get("stage")
     if not stage:
         return None
-    parts = [prompts.SLACK_STAGE_LINE.format(stage=prompts.STAGE_NAMES.get(stage, stage))]
+    parts = [copy.SLACK_STAGE_LINE.format(stage=names.get(stage, stage))]
     nxt = answer.get("next_stage")
     if nxt:
-        parts.append(prompts.SLACK_NEXT_LINE.format(next_stage=prompts.STAGE_NAMES.get(nxt, nxt)))
+        parts.append(copy.SLACK_NEXT_LINE.format(next_stage=names.get(nxt, nxt)))
     version = corpus_line(answer)
     if version:
         parts.append(version)
     return "  ·  ".join(parts)
 
 
-def answer_blocks(answer: dict[str, Any], *, feedback: bool = True, share: bool = False,
-                  shared_by: str | None = None) -> list[dict[str, Any]]:
-    """The answer object (``Answer.public()``) as Block Kit blocks."""
+def answer_blocks(answer: dict[str, Any], names: Mapping[str, str], *, feedback: bool = True,
+                  share: bool = False, shared_by: str | None = None) -> list[dict[str, Any]]:
+    """The answer object (``Answer.public()``) as Block Kit blocks; ``names`` are the stages'
+    names (corpus stages.yaml)."""
     blocks: list[dict[str, Any]] = [
         {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
         for piece in split_sections(to_mrkdwn(answer.get("answer") or ""))
@@ -111,18 +114,18 @@ def answer_blocks(answer: dict[str, Any], *, feedback: bool = True, share: bool 
     if answer.get("sources"):
         blocks.append({"type": "section", "text": {
             "type": "mrkdwn", "text": split_sections(sources_mrkdwn(answer["sources"]))[0]}})
-    notes = [n for n in (stage_context(answer), shared_by and
-                         prompts.SLACK_SHARED_BY.format(user=shared_by)) if n]
+    notes = [n for n in (stage_context(answer, names), shared_by and
+                         copy.SLACK_SHARED_BY.format(user=shared_by)) if n]
     if notes:
         blocks.append({"type": "context", "elements": [
             {"type": "mrkdwn", "text": n} for n in notes]})
     trace_id = answer.get("trace_id")
     buttons = []
     if trace_id and feedback:
-        buttons += [_button(f":thumbsup: {prompts.SLACK_HELPFUL}", ACTION_UP, trace_id),
-                    _button(f":thumbsdown: {prompts.SLACK_NOT_HELPFUL}", ACTION_DOWN, trace_id)]
+        buttons += [_button(f":thumbsup: {copy.SLACK_HELPFUL}", ACTION_UP, trace_id),
+                    _button(f":thumbsdown: {copy.SLACK_NOT_HELPFUL}", ACTION_DOWN, trace_id)]
     if trace_id and share:
-        buttons.append(_button(prompts.SLACK_SHARE, ACTION_SHARE, trace_id, style="primary"))
+        buttons.append(_button(copy.SLACK_SHARE, ACTION_SHARE, trace_id, style="primary"))
     if buttons:
         blocks.append({"type": "actions", "block_id": "careerbot_answer_actions",
                        "elements": buttons})

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from bot.cli import cli, settings
+from ui.cli import cli, settings
 
 SUMMARY_KEYS = ("stage_accuracy", "decline_accuracy", "topic_hit_rate", "hit_at_5", "mrr",
                 "ndcg_at_5", "citation_validity", "groundedness", "stage_adherence",

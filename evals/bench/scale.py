@@ -1,7 +1,7 @@
 """Benchmark parts that run in other processes: scale builds and probes, servers, cold starts.
 
 Each synthetic build and each probe runs in its own fresh process
-(``python -m evals.bench_scale``), so peak RSS is that of one careerbot reader at that size and
+(``python -m evals.bench.scale``), so peak RSS is that of one careerbot reader at that size and
 no two processes write one embedded Chroma directory; the probe answers with one JSON line on
 stdout. Cold starts and the web app are real ``careerbot`` processes.
 """
@@ -64,7 +64,7 @@ def save_base(path: Path, chunks: list[Chunk], vectors: np.ndarray) -> None:
 
 
 def load_base(path: Path) -> Any:
-    from evals.synthetic import BaseSet
+    from evals.bench.synthetic import BaseSet
 
     rows = json.loads((path / "chunks.json").read_text())
     chunks = [Chunk(r["id"], r["text"], r["meta"]) for r in rows]
@@ -75,39 +75,24 @@ def load_base(path: Path) -> Any:
 def build_synthetic_index(settings: Settings, base_dir: Path, total: int,
                           seed: int = 0) -> dict[str, Any]:
     """Write real + synthetic chunks (``total`` in all) as a normal careerbot index."""
-    import uuid
+    from itertools import chain
 
     from bot.app import make_chroma
-    from evals.synthetic import synthetic_batches
-    from index.bm25 import BM25Index
-    from index.build import add_chunks
-    from index.embedder import MODEL_NAME, model_fingerprint
-    from index.store import Manifest, bm25_dir
+    from evals.bench.synthetic import synthetic_batches
+    from index.build import new_collection_name, switch_manifest, write_records
 
     started = time.perf_counter()
     base = load_base(base_dir)
     client, manifests = make_chroma(settings)
-    name = f"{PREFIX}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    col = client.create_collection(name, embedding_function=None,
-                                   configuration={"hnsw": {"space": "cosine"}})
-    ids: list[str] = []
-    texts: list[str] = []
-
-    def add(chunks: list[Chunk], vecs: np.ndarray) -> None:
-        add_chunks(col, chunks, vecs, batch=ADD_BATCH)  # the layout real builds write
-        ids.extend(c.id for c in chunks)
-        texts.extend(c.text for c in chunks)
-
+    name = new_collection_name(PREFIX)
     real = base.chunks[:total]
-    add(real, base.vectors[:len(real)])
-    for chunks, vecs in synthetic_batches(base, max(0, total - len(real)), seed=seed):
-        add(chunks, vecs)
-    BM25Index.build(ids, texts).save(bm25_dir(settings.data_dir, name))
-    manifests.write(Manifest(collection=name, corpus_hash=f"synthetic-{total}-{seed}",
-                             model=MODEL_NAME, quantization=settings.quantization,
-                             model_fingerprint=model_fingerprint(),
-                             built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z")))
-    return {"chunks": len(ids), "build_s": round(time.perf_counter() - started, 2)}
+    parts = chain([(real, base.vectors[:len(real)])],
+                  synthetic_batches(base, max(0, total - len(real)), seed=seed))
+    hashes = write_records(client, settings.data_dir, name, parts, batch=ADD_BATCH)
+    # The hashes size the bot's dense queries: without them dense search returns nothing.
+    switch_manifest(manifests, name, corpus_hash=f"synthetic-{total}-{seed}",
+                    quantization=settings.quantization, chunk_hashes=hashes)
+    return {"chunks": len(hashes), "build_s": round(time.perf_counter() - started, 2)}
 
 
 # -- probe ----------------------------------------------------------------------------------
@@ -120,8 +105,8 @@ def probe(settings: Settings, questions: list[str], k: int = 8) -> dict[str, Any
     offline_env()
     t0 = time.perf_counter()
     client, manifests = make_chroma(settings)
-    retriever = HybridRetriever(open_index(client, manifests, settings.data_dir),
-                                make_encoder(settings))
+    retriever = HybridRetriever(index=open_index(client, manifests, settings.data_dir),
+                                encoder=make_encoder(settings))
     open_s = time.perf_counter() - t0
     for q in questions[:5]:
         retriever.search(q, k=k)
@@ -131,7 +116,10 @@ def probe(settings: Settings, questions: list[str], k: int = 8) -> dict[str, Any
         retriever.search(q, k=k)
         times.append(time.perf_counter() - t)
     p50, p95 = percentiles(times)
+    # Proof the timed path ran both retrievers (an index without chunk hashes skips dense).
+    dense_hits = sum(h.dense_rank is not None for h in retriever.search(questions[0], k=k))
     return {"chunks": retriever.index.collection.count(), "n": len(times),
+            "dense_hits": dense_hits,
             "retrieval_p50_ms": p50, "retrieval_p95_ms": p95,
             "open_s": round(open_s, 2), "peak_rss_mb": peak_rss_mb()}
 
@@ -172,12 +160,17 @@ def chroma_server(path: Path, log_file: Path, timeout: float = 60.0) -> Iterator
                     time.sleep(0.2)
             yield url, proc
         finally:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc, 10)
+
+
+def stop(proc: subprocess.Popen[Any], timeout: float) -> None:
+    """Terminate a child, killing it if it has not exited within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def process_peak_rss_mb(pid: int) -> float | None:
@@ -194,7 +187,7 @@ def process_peak_rss_mb(pid: int) -> float | None:
 # -- careerbot processes -----------------------------------------------------------------------
 def careerbot_cmd() -> list[str]:
     script = Path(sys.executable).parent / "careerbot"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "ui.cli"]
 
 
 def child_env(settings: Settings, encoder: str | None = None) -> dict[str, str]:
@@ -204,7 +197,7 @@ def child_env(settings: Settings, encoder: str | None = None) -> dict[str, str]:
     env.update(CAREERBOT_DATA_DIR=str(settings.data_dir),
                CAREERBOT_CORPUS_DIR=str(settings.corpus_dir),
                CAREERBOT_ENCODER=encoder or settings.encoder,
-               CAREERBOT_QUANTIZATION=settings.quantization, CAREERBOT_COLLECTION_PREFIX="bench",
+               CAREERBOT_QUANTIZATION=settings.quantization, CAREERBOT_COLLECTION_PREFIX=PREFIX,
                CAREERBOT_LLM="none", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                ANONYMIZED_TELEMETRY="False", GRADIO_ANALYTICS_ENABLED="False")
     return env
@@ -240,10 +233,10 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
 
 # -- subprocess entry points --------------------------------------------------------------------
 def run_child(args: list[str], timeout: float = 3600) -> dict[str, Any]:
-    """Run ``python -m evals.bench_scale ARGS`` and return its JSON line."""
-    root = Path(__file__).resolve().parent.parent
+    """Run ``python -m evals.bench.scale ARGS`` and return its JSON line."""
+    root = Path(__file__).resolve().parents[2]  # the checkout: evals/bench/scale.py
     env = dict(os.environ, PYTHONPATH=str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    done = subprocess.run([sys.executable, "-m", "evals.bench_scale", *args], cwd=root,
+    done = subprocess.run([sys.executable, "-m", "evals.bench.scale", *args], cwd=root,
                           env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -252,7 +245,7 @@ def run_child(args: list[str], timeout: float = 3600) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m evals.bench_scale")
+    parser = argparse.ArgumentParser(prog="python -m evals.bench.scale")
     parser.add_argument("action", choices=["build", "probe"])
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--corpus-dir", type=Path, required=True)

@@ -93,14 +93,21 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 def settings() -> Any:
+    """The settings of this run; an index left by an older careerbot in the source tree is
+    taken over (moved to the user's data directory) the first time, with one notice."""
+    from bot.app import adopt_legacy_data
     from bot.settings import Settings
-    return Settings()
+
+    s, notice = adopt_legacy_data(Settings())
+    if notice:
+        click.echo(f"careerbot: {notice}", err=True)
+    return s
 
 
 # modules that register commands on ``cli`` when imported (one per area)
 COMMAND_MODULES: tuple[str, ...] = (
-    "bot.cli.index_cmds", "bot.cli.talk_cmds", "bot.cli.data_cmds", "bot.cli.app_cmds",
-    "bot.cli.slack_cmds", "bot.cli.eval_cmds", "bot.cli.plan_cmds", "bot.cli.bench_cmds",
+    "ui.cli.index_cmds", "ui.cli.talk_cmds", "ui.cli.data_cmds", "ui.cli.app_cmds",
+    "ui.cli.slack_cmds", "ui.cli.eval_cmds", "ui.cli.plan_cmds", "ui.cli.bench_cmds",
 )
 
 

@@ -1,26 +1,26 @@
 """What the web app does, apart from its layout: one object per app over a bot.
 
-Kept free of gradio so the rules (rate limit per session, input hygiene, refusals shaped like
-answers, feedback rows, a user's data) read in one place; ``ui/web.py`` only wires them to
-components. Every path returns a reply for people: no exception reaches the browser or an API
-client as a 500 or a traceback.
+Kept free of gradio: the rules every channel shares (limits, refusals shaped like answers,
+feedback, a user's data, forgetting) are the front desk's (``ui/desk.py``); this module turns
+the chat's messages, the profile form and the panels into its calls, and ``ui/web/app.py`` only
+wires them to components. Every path returns a reply for people: no exception reaches the
+browser or an API client as a 500 or a traceback.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.answer import prompts
-from bot.answer.hygiene import InputProblem, clean_text
+from bot.answer.hygiene import clean_text
 from bot.answer.pipeline import Answer, CareerBot
 from bot.learner.profile import LearnerProfile, ProfileError, parse_profile
-from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from corpus.schema import LEVELS, RESOURCE_KINDS, STAGES
+from ui import copy
+from ui.desk import Desk, Reply
 from ui.render import corpus_line, source_dates
 
 log = logging.getLogger(__name__)
@@ -29,11 +29,6 @@ FORM_KEYS = ("target_role", "level", "hours_per_week", "budget", "formats")
 BUDGETS = ("free", "paid", "any")
 _SHOWN_CHARS = 300  # a refused, oversized message is echoed only this far
 _COMMENT_CHARS = 1000
-
-
-def refusal(reply: str, problem: str) -> dict[str, Any]:
-    """An answer object that says why nothing was answered (``problem`` names the reason)."""
-    return {**Answer(answer=reply, declined=True).public(), "problem": problem}
 
 
 @dataclass
@@ -57,8 +52,7 @@ class WebChat:
         self.bot = bot
         self.store = bot.store
         self.settings = settings
-        self.limiter = RateLimiter(settings.rate_limit_per_min)
-        self.feedback_limiter = RateLimiter(settings.rate_limit_per_min * 3)
+        self.desk = Desk(bot, settings)
         self.role_names = sorted(r.name for r in bot.roles)
         self.stage_examples = {s.slug: list(s.examples) for s in
                                sorted(bot.corpus.stages, key=lambda s: s.order)}
@@ -66,7 +60,7 @@ class WebChat:
     @staticmethod
     def user_id(session: str | None) -> str:
         """The store key of a browser (or API client) session: sessions never share state."""
-        return f"web-{session or 'anonymous'}"
+        return Desk.key("web", session or "anonymous") or ""
 
     # -- the /ask API ----------------------------------------------------------------------
     def ask(self, question: object, session: str | None,
@@ -76,16 +70,8 @@ class WebChat:
         A client with a session (gradio_client, the browser) keeps history under it; a bare
         HTTP call has none, so it keeps nothing and is rate-limited by ``caller`` (its IP).
         """
-        if not self.limiter.allow(session or caller or "anonymous"):
-            return refusal(prompts.SLOW_DOWN, "rate_limited")
-        try:
-            uid = self.user_id(session) if session else None
-            return self.bot.ask(question, user_id=uid).public()
-        except InputProblem as problem:
-            return refusal(problem.reply, problem.kind)
-        except Exception:
-            log.exception("web /ask failed")
-            return refusal(prompts.ANSWER_FAILED, "error")
+        uid = Desk.key("web", session)
+        return self.desk.ask(question, uid, caller=uid or caller).public()
 
     # -- the chat --------------------------------------------------------------------------
     def turn(self, message: object, messages: list[dict[str, Any]] | None,
@@ -98,24 +84,21 @@ class WebChat:
         msgs.append({"role": "user", "content": self._shown(message)})
         msgs.append({"role": "assistant", "content": ""})
         final: Answer | None = None
-        if not self.limiter.allow(session or "anonymous"):
-            msgs[-1]["content"] = prompts.SLOW_DOWN
-        else:
-            try:
-                profile = self.form_profile(form)
-                text = ""
-                for piece in self.bot.stream(message, user_id=uid, profile=profile):
-                    if isinstance(piece, Answer):
-                        final = piece
-                    else:
-                        text += piece
-                        msgs[-1]["content"] = text
-                        yield TurnView(messages=msgs)
-            except (InputProblem, ProfileError) as problem:
-                msgs[-1]["content"] = getattr(problem, "reply", str(problem))
-            except Exception:
-                log.exception("web chat turn failed")
-                msgs[-1]["content"] = prompts.ANSWER_FAILED
+        try:
+            profile = self.form_profile(form)
+        except ProfileError as problem:
+            msgs[-1]["content"] = str(problem)
+            profile = None
+        if profile is not None:
+            text = ""
+            for piece in self.desk.stream(message, uid, profile=profile):
+                if isinstance(piece, Reply):
+                    final = piece.answer
+                    msgs[-1]["content"] = piece.text
+                else:
+                    text += piece
+                    msgs[-1]["content"] = text
+                    yield TurnView(messages=msgs)
         if final is not None:
             msgs[-1]["content"] = final.answer
             indexes = [len(msgs) - 1]
@@ -178,14 +161,13 @@ class WebChat:
         return out
 
     # -- panels ----------------------------------------------------------------------------
-    @staticmethod
-    def sources_md(answer: Answer | None) -> str:
+    def sources_md(self, answer: Answer | None) -> str:
         if answer is None or not answer.sources:
             return "*No sources for this reply.*"
         lines = []
         for i, src in enumerate(answer.sources, 1):
             title = f"[{src.title}]({src.url})" if src.url else src.title
-            stage = prompts.STAGE_NAMES.get(src.stage or "", src.stage or "any stage")
+            stage = self.bot.corpus.stage_name(src.stage) if src.stage else "any stage"
             dates = source_dates(src)
             lines.append(f"{i}. **{title}** · {src.kind} · {stage}"
                          + (f" · {dates}" if dates else ""))
@@ -204,7 +186,7 @@ class WebChat:
             role = self.bot.role_by_text(str(road["target_role"]).replace("-", " "))
             lines += [f"Target role: {role.name if role else road['target_role']}", ""]
         for n, slug in enumerate(STAGES, 1):
-            name = prompts.STAGE_NAMES[slug]
+            name = self.bot.corpus.stage_name(slug)
             mark = "✓" if slug in covered else "○"
             note = " ← **you are here**" if slug == current else (
                 " ← next" if slug == nxt else "")
@@ -226,26 +208,17 @@ class WebChat:
         rec = next((a for a in done if index in a["index"]), None) if index is not None \
             else (done[-1] if done else None)
         if rec is None:
-            return prompts.FEEDBACK_NOTHING
-        if not self.feedback_limiter.allow(session or "anonymous"):
-            return prompts.SLOW_DOWN
-        note = clean_text(comment or "")[:_COMMENT_CHARS]
-        if reason in prompts.FEEDBACK_REASONS:
-            note = f"{reason}: {note}" if note else reason
-        self.store.add_feedback(
-            rating=1 if rating > 0 else -1, trace_id=rec["trace_id"],
-            user_id=self.user_id(session), comment=note or None, question=rec["question"],
-            answer=rec["answer"], stage=rec["stage"])
-        return prompts.FEEDBACK_THANKS_UP if rating > 0 else prompts.FEEDBACK_THANKS_DOWN
+            return copy.FEEDBACK_NOTHING
+        thanks = self.desk.feedback(self.user_id(session), rating, rec["trace_id"],
+                                    reason=reason, comment=comment)
+        return thanks or copy.FEEDBACK_NOTHING
 
     def export(self, session: str | None) -> dict[str, Any]:
         """Everything held about the session, as plain JSON (string keys throughout)."""
-        return json.loads(json.dumps(self.store.export_user(self.user_id(session)),
-                                     default=str))
+        return self.desk.export(self.user_id(session))
 
     def forget(self, session: str | None) -> str:
-        n = self.store.forget_user(self.user_id(session))
-        return prompts.FORGOTTEN.format(n=n)
+        return self.desk.forget(self.user_id(session))
 
 
-__all__ = ["BUDGETS", "LEVELS", "RESOURCE_KINDS", "TurnView", "WebChat", "refusal"]
+__all__ = ["BUDGETS", "LEVELS", "RESOURCE_KINDS", "TurnView", "WebChat"]

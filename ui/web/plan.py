@@ -1,6 +1,6 @@
 """The web app's "Assess me" and "My plan" tabs, apart from their layout.
 
-Kept free of gradio like ``ui/web_logic.py``: the checklist comes from ``bot.learner.assess``
+Kept free of gradio like ``ui/web/chat.py``: the checklist comes from ``bot.learner.assess``
 and the plan from ``bot.learner.plan`` / ``bot.learner.plan_export``; this module turns form
 values into their calls, their results into Markdown for people, and the plan into rows of
 checkboxes. A browser session is the user ``web-{session}``, as in the chat. Exports are
@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.answer import prompts
 from bot.learner.assess import AssessmentResult, apply_assessment, assess, assessment_questions
 from bot.learner.plan import DEFAULT_WEEKS, Plan, PlanItem, load_plan, plan_for_user
 from bot.learner.plan_export import parse_ticks, save_ticks, to_ics, to_markdown
 from corpus.schema import STAGES, Corpus
-from ui.web_logic import WebChat
+from ui import copy
+from ui.web.chat import WebChat
 
 log = logging.getLogger(__name__)
 
@@ -90,14 +90,14 @@ class WebPlan:
     # -- the self-assessment ---------------------------------------------------------------
     @property
     def intro(self) -> str:
-        return self.checklist.intro if self.checklist else prompts.WEB_ASSESS_MISSING
+        return self.checklist.intro if self.checklist else copy.WEB_ASSESS_MISSING
 
     def groups(self) -> list[QuestionGroup]:
         """The questions grouped by stage, from the job backwards (the checklist's order)."""
         out: list[QuestionGroup] = []
         for q in self.questions:
             if not out or out[-1].stage != q["stage"]:
-                out.append(QuestionGroup(q["stage"], prompts.STAGE_NAMES[q["stage"]], []))
+                out.append(QuestionGroup(q["stage"], self.corpus.stage_name(q["stage"]), []))
             out[-1].questions.append(q)
         return out
 
@@ -111,12 +111,12 @@ class WebPlan:
     def assess(self, answers: dict[str, Any], session: str | None) -> tuple[str, bool]:
         """Place the session's user and store the roadmap; (Markdown for people, stored?)."""
         if not self.checklist:
-            return prompts.WEB_ASSESS_MISSING, False
+            return copy.WEB_ASSESS_MISSING, False
         missing = [q for q in self.questions if answers.get(q["id"]) in (None, "")]
         if missing:
-            names = "\n".join(f"- {prompts.STAGE_NAMES[q['stage']]}: {q['text']}"
+            names = "\n".join(f"- {self.corpus.stage_name(q['stage'])}: {q['text']}"
                               for q in missing)
-            return prompts.WEB_ASSESS_UNANSWERED.format(n=len(missing), questions=names), False
+            return copy.WEB_ASSESS_UNANSWERED.format(n=len(missing), questions=names), False
         try:
             result = assess(self.corpus, answers)
         except ValueError as exc:
@@ -124,18 +124,17 @@ class WebPlan:
         apply_assessment(self.store, self.user_id(session), result)
         return self.result_md(result), True
 
-    @staticmethod
-    def result_md(result: AssessmentResult) -> str:
+    def result_md(self, result: AssessmentResult) -> str:
         """The placed stage, why, the next step, and how each stage came out."""
         checks = {c.stage: c for c in result.checks}
-        lines = [prompts.WEB_ASSESS_RESULT.format(
-            stage=prompts.STAGE_NAMES[result.stage], slug=result.stage,
+        lines = [copy.WEB_ASSESS_RESULT.format(
+            stage=self.corpus.stage_name(result.stage), slug=result.stage,
             explanation=result.explanation, action=result.next_action), ""]
         for n, slug in enumerate(STAGES, 1):
             c = checks[slug]
             mark = "✓" if c.done else "○"
             here = " ← **you are here**" if slug == result.stage else ""
-            lines.append(f"{n}. {mark} {prompts.STAGE_NAMES[slug]}: {c.passed} of {c.total}"
+            lines.append(f"{n}. {mark} {self.corpus.stage_name(slug)}: {c.passed} of {c.total}"
                          f"{here}")
         return "\n".join(lines)
 
@@ -150,14 +149,14 @@ class WebPlan:
                                          regenerate=had)
         except Exception:
             log.exception("web plan build failed")
-            return PlanView(prompts.WEB_PLAN_FAILED)
+            return PlanView(copy.WEB_PLAN_FAILED)
         kept = sum(i.done for i in plan.items)
-        text = prompts.WEB_PLAN_BUILT.format(
+        text = copy.WEB_PLAN_BUILT.format(
             status="New plan" if status == "new" else "Plan rebuilt from today",
             weeks=plan.weeks, hours=_hours(plan.hours_per_week),
-            stage=prompts.STAGE_NAMES[plan.stage], review=plan.review_by.isoformat())
+            stage=self.corpus.stage_name(plan.stage), review=plan.review_by.isoformat())
         if kept:
-            text += " " + prompts.WEB_PLAN_KEPT.format(n=kept)
+            text += " " + copy.WEB_PLAN_KEPT.format(n=kept)
         return self._view(uid, plan, text, redraw=True)
 
     def tick(self, session: str | None, key: str, done: bool) -> PlanView:
@@ -166,18 +165,18 @@ class WebPlan:
         try:
             plan, _, unknown = save_ticks(self.store, uid, {key: bool(done)})
         except ValueError:
-            return PlanView(prompts.WEB_PLAN_NONE)
+            return PlanView(copy.WEB_PLAN_NONE)
         if unknown:  # a checkbox of a plan rebuilt in another tab
-            return PlanView(prompts.WEB_PLAN_STALE, plan.store_form(), *self._files(uid, plan))
+            return PlanView(copy.WEB_PLAN_STALE, plan.store_form(), *self._files(uid, plan))
         n_done, total = plan.progress()
-        return self._view(uid, plan, prompts.WEB_PLAN_TICKED.format(done=n_done, total=total),
+        return self._view(uid, plan, copy.WEB_PLAN_TICKED.format(done=n_done, total=total),
                           redraw=False)
 
     def import_markdown(self, session: str | None, path: str | Path | None) -> PlanView:
         """Restore ticks from an exported (and edited) Markdown plan."""
         uid = self.user_id(session)
         if not path:
-            return PlanView(prompts.WEB_PLAN_IMPORT_BAD)
+            return PlanView(copy.WEB_PLAN_IMPORT_BAD)
         try:
             data = Path(path).read_bytes()[: MAX_IMPORT_BYTES + 1]
             text = "" if len(data) > MAX_IMPORT_BYTES else data.decode("utf-8")
@@ -185,35 +184,34 @@ class WebPlan:
             text = ""
         ticks = parse_ticks(text)
         if not ticks:
-            return PlanView(prompts.WEB_PLAN_IMPORT_BAD)
+            return PlanView(copy.WEB_PLAN_IMPORT_BAD)
         try:
             plan, changed, unknown = save_ticks(self.store, uid, ticks)
         except ValueError:
-            return PlanView(prompts.WEB_PLAN_NONE)
+            return PlanView(copy.WEB_PLAN_NONE)
         done, total = plan.progress()
-        text = prompts.WEB_PLAN_IMPORTED.format(done=done, total=total, changed=changed)
+        text = copy.WEB_PLAN_IMPORTED.format(done=done, total=total, changed=changed)
         if unknown:
-            text += " " + prompts.WEB_PLAN_IMPORT_UNKNOWN.format(n=len(unknown))
+            text += " " + copy.WEB_PLAN_IMPORT_UNKNOWN.format(n=len(unknown))
         return self._view(uid, plan, text, redraw=True)
 
     def _view(self, uid: str, plan: Plan, status: str, *, redraw: bool) -> PlanView:
         return PlanView(status, plan.store_form() if redraw else None, *self._files(uid, plan))
 
     # -- showing it ------------------------------------------------------------------------
-    @staticmethod
-    def summary_md(data: dict[str, Any] | None) -> str:
+    def summary_md(self, data: dict[str, Any] | None) -> str:
         """The plan's header: profile, stage, hours, review date and progress."""
         plan = load_plan(data)
         if plan is None:
-            return prompts.WEB_PLAN_EMPTY
+            return copy.WEB_PLAN_EMPTY
         done, total = plan.progress()
         role = plan.profile.get("target_role") or "not set"
         lines = [f"**{plan.weeks} weeks from {plan.start.isoformat()}** · target role: {role}"
-                 f" · stage now: {prompts.STAGE_NAMES[plan.stage]} · "
+                 f" · stage now: {self.corpus.stage_name(plan.stage)} · "
                  f"{_hours(plan.hours_per_week)} a week · **review by "
                  f"{plan.review_by.isoformat()}** · {done} of {total} done"]
         if plan.hours_assumed:
-            lines.append(prompts.WEB_PLAN_HOURS_ASSUMED.format(hours=_hours(plan.hours_per_week)))
+            lines.append(copy.WEB_PLAN_HOURS_ASSUMED.format(hours=_hours(plan.hours_per_week)))
         return "\n\n".join(lines)
 
     @staticmethod
@@ -237,7 +235,7 @@ class WebPlan:
                               f"{_hours(plan.week_hours(week))} of "
                               f"{_hours(plan.hours_per_week)}")
             sec.rows = [self._row(i) for i in plan.week_items(week)]
-            sec.note = "" if sec.rows else prompts.WEB_PLAN_FREE_WEEK
+            sec.note = "" if sec.rows else copy.WEB_PLAN_FREE_WEEK
             out.append(sec)
         earlier = plan.week_items(0)
         if earlier:
@@ -258,7 +256,8 @@ class WebPlan:
         folder = self._session_dir(uid)
         folder.mkdir(parents=True, exist_ok=True)
         md, ics = folder / "careerbot-plan.md", folder / "careerbot-plan.ics"
-        md.write_text(to_markdown(plan), encoding="utf-8")
+        md.write_text(to_markdown(plan, stage_name=self.corpus.stage_name(plan.stage)),
+                      encoding="utf-8")
         ics.write_text(to_ics(plan, uid), encoding="utf-8", newline="")
         return str(md), str(ics)
 

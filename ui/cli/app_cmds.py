@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import cli, settings
-from bot.cli.talk_cmds import ensure_index
+from ui.cli import cli, settings
+from ui.cli.talk_cmds import ensure_index
 
 
 @cli.command("web")

@@ -19,16 +19,15 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from bot.answer import prompts
-from bot.answer.hygiene import InputProblem
 from bot.answer.pipeline import CareerBot
-from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from bot.store.state import StateStore
-from ui.slack_assess import CALLBACK_ID as ASSESS_CALLBACK
-from ui.slack_assess import checklist, question_view
-from ui.slack_assess import submit as submit_assessment
-from ui.slack_format import (
+from ui import copy
+from ui.desk import Desk
+from ui.slack.assess import CALLBACK_ID as ASSESS_CALLBACK
+from ui.slack.assess import checklist, question_view
+from ui.slack.assess import submit as submit_assessment
+from ui.slack.format import (
     ACTION_DOWN,
     ACTION_SHARE,
     ACTION_UP,
@@ -55,7 +54,7 @@ Reply = tuple[dict[str, Any] | None, str]
 
 def user_key(slack_user: str) -> str:
     """The state store key of a Slack user: one profile and roadmap per Slack user id."""
-    return f"{USER_PREFIX}{slack_user}"
+    return Desk.key("slack", slack_user) or USER_PREFIX
 
 
 def make_web_client(settings: Settings, token: str | None = None) -> WebClient:
@@ -81,24 +80,15 @@ class SlackCareerbot:
             raise ValueError("the Slack app needs a bot with a state store (build_bot(settings))")
         self.bot = bot
         self.store: StateStore = bot.store
-        self.limiter = RateLimiter(settings.rate_limit_per_min)
-        self.feedback_limiter = RateLimiter(settings.rate_limit_per_min * 3)
+        self.desk = Desk(bot, settings)
+        self.stage_names = {s.slug: s.name for s in bot.corpus.stages}
 
     # -- answering -----------------------------------------------------------------------
     def reply(self, question: str, slack_user: str,
               history: list[tuple[str, str]] | None = None) -> Reply:
         """The answer to show, or a refusal (slow down, empty, too long, failure)."""
-        if not self.limiter.allow(slack_user):
-            return None, prompts.SLOW_DOWN
-        try:
-            answer = self.bot.ask(question, user_id=user_key(slack_user), history=history)
-        except InputProblem as problem:
-            return None, problem.reply
-        except Exception:
-            log.exception("answering a Slack question failed")
-            return None, prompts.ANSWER_FAILED
-        public = answer.public()
-        return public, public["answer"]
+        reply = self.desk.ask(question, user_key(slack_user), history=history)
+        return (reply.answer.public() if reply.answer else None), reply.text
 
     def on_message(self, event: dict[str, Any], client: WebClient, bot_user_id: str | None,
                    ) -> None:
@@ -116,7 +106,7 @@ class SlackCareerbot:
         if event.get("thread_ts") and event["thread_ts"] != ts:
             history = thread_history(client, channel, thread_ts, ts, user, bot_user_id)
         answer, text = self.reply(plain_question(event.get("text")), user, history)
-        blocks = answer_blocks(answer) if answer else text_blocks(text)
+        blocks = answer_blocks(answer, self.stage_names) if answer else text_blocks(text)
         client.chat_postMessage(channel=channel, thread_ts=thread_ts,
                                 text=fallback_text(to_mrkdwn(text)),
                                 blocks=blocks, unfurl_links=False, unfurl_media=False)
@@ -131,11 +121,10 @@ class SlackCareerbot:
         text = (command.get("text") or "").strip()
         word = text.lower()
         if word in ("help", "?"):
-            say_private(text=prompts.SLACK_HELP, blocks=text_blocks(prompts.SLACK_HELP))
+            say_private(text=copy.SLACK_HELP, blocks=text_blocks(copy.SLACK_HELP))
             return
         if word == "forget":
-            n = self.store.forget_user(user_key(user))
-            reply = prompts.FORGOTTEN.format(n=n)
+            reply = self.desk.forget(user_key(user))
             say_private(text=reply, blocks=text_blocks(reply))
             return
         if word == "assess":
@@ -143,26 +132,18 @@ class SlackCareerbot:
             if found and command.get("trigger_id"):
                 open_view(question_view(*found))
             else:
-                say_private(text=prompts.SLACK_ASSESS_SOON,
-                            blocks=text_blocks(prompts.SLACK_ASSESS_SOON))
+                say_private(text=copy.SLACK_ASSESS_SOON,
+                            blocks=text_blocks(copy.SLACK_ASSESS_SOON))
             return
         answer, reply = self.reply(plain_question(text), user)
-        blocks = answer_blocks(answer, share=True) if answer else text_blocks(reply)
+        blocks = answer_blocks(answer, self.stage_names, share=True) if answer \
+            else text_blocks(reply)
         say_private(text=fallback_text(to_mrkdwn(reply)), blocks=blocks)
 
     # -- buttons -------------------------------------------------------------------------
     def on_feedback(self, rating: int, trace_id: str, slack_user: str) -> str | None:
         """Stores a thumbs up/down in the shared feedback table; returns the thanks to show."""
-        if not self.feedback_limiter.allow(slack_user):
-            return prompts.SLOW_DOWN
-        trace = self.store.get_trace(trace_id)
-        if trace is None:
-            return None
-        answer = trace.get("answer") or {}
-        self.store.add_feedback(rating=rating, trace_id=trace_id, user_id=user_key(slack_user),
-                                question=trace.get("question"), answer=answer.get("answer"),
-                                stage=answer.get("stage"))
-        return prompts.FEEDBACK_THANKS_UP if rating > 0 else prompts.FEEDBACK_THANKS_DOWN
+        return self.desk.feedback(user_key(slack_user), rating, trace_id)
 
     def shareable(self, trace_id: str, slack_user: str) -> dict[str, Any] | None:
         """The answer behind a Share button, only for the user it was made for."""
@@ -217,7 +198,7 @@ def build_app(bot: CareerBot, settings: Settings, *, client: WebClient | None = 
     """
     from slack_bolt import App
 
-    from ui.slack_server import quiet_bolt_logs
+    from ui.slack.server import quiet_bolt_logs
 
     core = SlackCareerbot(bot, settings)
     secret = settings.slack_signing_secret or ""
@@ -278,12 +259,12 @@ def register_listeners(app: App, core: SlackCareerbot) -> None:
         user = body["user"]["id"]
         answer = core.shareable(str(action.get("value") or ""), user)
         if answer is None:
-            respond(text=prompts.SLACK_SHARE_GONE, response_type="ephemeral",
+            respond(text=copy.SLACK_SHARE_GONE, response_type="ephemeral",
                     replace_original=False)
             return
         respond(text=fallback_text(to_mrkdwn(answer.get("answer") or "")),
-                response_type="in_channel",
-                replace_original=False, blocks=answer_blocks(answer, shared_by=user))
+                response_type="in_channel", replace_original=False,
+                blocks=answer_blocks(answer, core.stage_names, shared_by=user))
         respond(delete_original=True)
 
 

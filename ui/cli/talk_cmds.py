@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from bot.cli import cli, settings
+from ui.cli import cli, settings
 
 
 def ensure_index(s: Any) -> None:
@@ -17,7 +17,7 @@ def ensure_index(s: Any) -> None:
     from bot.app import index_exists
 
     if not index_exists(s):
-        from bot.cli.index_cmds import build_with_progress
+        from ui.cli.index_cmds import build_with_progress
 
         click.echo("No index yet: building it once (about a minute)...", err=True)
         click.echo(build_with_progress(s).summary(), err=True)
@@ -58,18 +58,37 @@ def print_sources(answer: Any) -> None:
         click.echo(f"  {corpus_line(answer)}")
 
 
-def stream_answer(bot: Any, question: str, user: str | None, profile: Any = None) -> Any:
-    """Print the answer as it is produced; return the final answer object."""
-    from bot.answer.pipeline import Answer
+def desk_for(bot: Any, s: Any) -> Any:
+    """The front desk for the local terminal: the same rules as web and Slack, no limits."""
+    from ui.desk import Desk
 
-    answer = None
-    for piece in bot.stream(question, user_id=user, profile=profile):
-        if isinstance(piece, Answer):
-            answer = piece
+    return Desk(bot, s, limited=False)
+
+
+def stream_answer(desk: Any, question: str, user: str | None, profile: Any = None) -> Any:
+    """Print the answer as it is produced; return the desk's reply."""
+    from ui.desk import Reply
+
+    reply = None
+    for piece in desk.stream(question, user, profile=profile):
+        if isinstance(piece, Reply):
+            reply = piece
         else:
             click.echo(piece, nl=False)
-    click.echo()
-    return answer
+    assert reply is not None
+    if reply.answer is not None:
+        click.echo()
+    return reply
+
+
+def refused(reply: Any) -> None:
+    """A refusal on the command line: one line on stderr, exit 2 for bad input (a usage
+    error), 1 for a failure."""
+    if reply.answer is None:
+        raise (ValueError if reply.problem in BAD_INPUT else RuntimeError)(reply.text)
+
+
+BAD_INPUT = ("empty", "too_long", "profile")
 
 
 @cli.command("ask")
@@ -86,12 +105,15 @@ def ask_cmd(question: str, as_json: bool, profile_file: Path | None, user: str |
     s = settings()
     from bot.answer.hygiene import check_input
     check_input(question, s.max_input_chars)  # bad input fails before the index loads
-    bot = load_bot(s)
+    desk = desk_for(load_bot(s), s)
     if as_json:
-        answer = bot.ask(question, user_id=user, profile=profile)
-        click.echo(json.dumps(answer.public(), ensure_ascii=False))
+        reply = desk.ask(question, user, profile=profile)
+        refused(reply)
+        click.echo(json.dumps(reply.public(), ensure_ascii=False))
         return
-    answer = stream_answer(bot, question, user, profile)
+    reply = stream_answer(desk, question, user, profile)
+    refused(reply)
+    answer = reply.answer
     print_sources(answer)
     if answer.stage:
         nxt = f", next: {answer.next_stage}" if answer.next_stage else ""
@@ -107,10 +129,9 @@ Tell me about yourself ("I'm a backend developer with 5 hours a week") to tailor
 @click.option("--user", "user", help="Conversation id (history and profile are kept per id).")
 def chat_cmd(user: str | None) -> None:
     """Interactive chat in the terminal, with history."""
-    from bot.answer.hygiene import InputProblem
-
     s = settings()
     bot = load_bot(s, auto_index=True)
+    desk = desk_for(bot, s)
     user = user or f"cli-{uuid.uuid4().hex[:8]}"
     click.echo(f"careerbot: ask what to learn next for a career in AI. ({user})\n{CHAT_HELP}")
     while True:
@@ -132,11 +153,12 @@ def chat_cmd(user: str | None) -> None:
         if cmd == "/profile":
             click.echo(json.dumps(bot.store.get_profile(user) if bot.store else {}, indent=2))
             continue
-        try:
-            click.echo("careerbot> ", nl=False)
-            print_sources(stream_answer(bot, question, user))
-        except InputProblem as problem:
-            click.echo(problem.reply)
+        click.echo("careerbot> ", nl=False)
+        reply = stream_answer(desk, question, user)
+        if reply.answer is None:
+            click.echo(reply.text)
+        else:
+            print_sources(reply.answer)
 
 
 @cli.command("roadmap")
@@ -144,90 +166,26 @@ def chat_cmd(user: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def roadmap_cmd(user: str, as_json: bool) -> None:
     """Show a user's roadmap: stages covered, where they are, the next best action."""
-    from bot.answer import prompts
     from bot.app import make_store
+    from corpus.loader import load_corpus
     from corpus.schema import STAGES
 
-    roadmap = make_store(settings()).get_roadmap(user)
+    s = settings()
+    roadmap = make_store(s).get_roadmap(user)
     if as_json:
         click.echo(json.dumps(roadmap, indent=2))
         return
     if not roadmap:
         click.echo(f"No roadmap for '{user}' yet: ask a question with --user {user}.")
         return
+    corpus = load_corpus(s.corpus_dir)
     covered = set(roadmap.get("covered", []))
     for n, slug in enumerate(STAGES, 1):
         mark = ">" if slug == roadmap.get("current") else ("x" if slug in covered else " ")
-        click.echo(f" [{mark}] {n}. {prompts.STAGE_NAMES[slug]} ({slug})")
+        click.echo(f" [{mark}] {n}. {corpus.stage_name(slug)} ({slug})")
     if roadmap.get("target_role"):
         click.echo(f"target role: {roadmap['target_role']}")
     click.echo(f"next best action: {roadmap.get('next_action', '')}")
-
-
-def replay_trace(s: Any, trace: dict[str, Any]) -> dict[str, Any]:
-    """Re-run a stored answer as it was asked (question, profile, conversation, stage before,
-    retrieval settings) and say whether it is still the same.
-
-    The re-run uses a scratch state store, so replaying leaves nothing behind."""
-    import tempfile
-
-    from bot.app import build_bot
-    from bot.learner.profile import LearnerProfile
-    from bot.store.state import StateStore
-
-    then = trace.get("settings") or {}
-    if then.get("top_k"):
-        s = s.model_copy(update={"top_k": then["top_k"]})
-    before = trace["answer"]
-    expected = before["answer"]
-    note = trace.get("review_note")
-    if note and expected.endswith(f"\n\n{note}"):  # a dated reminder, not part of the answer
-        expected = expected[: -len(note) - 2]
-    with tempfile.TemporaryDirectory(prefix="careerbot-replay-") as tmp:
-        scratch = StateStore.open(f"sqlite:///{Path(tmp) / 'replay.db'}")
-        if trace.get("previous_stage"):
-            scratch.add_turn("replay", "assistant", "(earlier answer)", trace["previous_stage"])
-        history = [(t[0], t[1]) for t in trace["history"]] if "history" in trace else None
-        bot = build_bot(s, store=scratch, retrieval_mode=then.get("retrieval_mode", "hybrid"),
-                        use_filters=then.get("use_filters", True))
-        now = bot.ask(trace["question"], user_id="replay", history=history,
-                      profile=LearnerProfile(**trace.get("profile", {})))
-        now_settings = bot.settings_snapshot()
-        scratch.engine.dispose()
-    differs = [name for name, a, b in (
-        ("answer text", now.answer, expected), ("stage", now.stage, before.get("stage")),
-        ("declined", now.declined, before.get("declined")),
-        ("sources", [x.id for x in now.sources], [x["id"] for x in before["sources"]]))
-        if a != b]
-    changed = [f"{k}: {then.get('index', {}).get(k)} -> {v}" for k, v in
-               now_settings["index"].items()
-               if then.get("index") and then["index"].get(k) != v and k != "collection"]
-    if trace.get("generator") != bot.generator.name:
-        changed.append(f"generator: {trace.get('generator')} -> {bot.generator.name}")
-    if trace.get("prompts_version") != prompts_version():
-        changed.append(f"prompts: {trace.get('prompts_version')} -> {prompts_version()}")
-    if trace.get("corpus_version") != bot.corpus_version:
-        changed.append(f"corpus: {trace.get('corpus_version') or 'unknown'} -> "
-                       f"{bot.corpus_version}")
-    return {
-        "trace_id": trace.get("trace_id"), "question": trace["question"],
-        "history": trace.get("history", []), "profile": trace.get("profile", {}),
-        "query": trace.get("query"), "follow_up": trace.get("follow_up"),
-        "scope": trace.get("scope"), "stage": before.get("stage"),
-        "stage_scores": trace.get("stage_scores"), "filters": trace.get("filters"),
-        "passages": trace.get("passages") or [], "resources": trace.get("resources") or [],
-        "generator": trace.get("generator"), "prompts_version": trace.get("prompts_version"),
-        "corpus_version": trace.get("corpus_version"), "settings": then,
-        "same": not differs, "differs": differs, "changed_since": changed,
-        "sources_then": [x["id"] for x in before["sources"]],
-        "sources_now": [x.id for x in now.sources], "answer_then": expected,
-        "answer_now": now.answer}
-
-
-def prompts_version() -> str:
-    from bot.answer import prompts
-
-    return prompts.PROMPTS_VERSION
 
 
 @cli.command("replay")
@@ -241,6 +199,8 @@ def replay_cmd(trace_id: str, as_json: bool) -> None:
     trace = make_store(s).get_trace(trace_id)
     if trace is None:
         raise click.BadParameter(f"no trace with id {trace_id}", param_hint="TRACE_ID")
+    from bot.learner.replay import replay_trace
+
     report = replay_trace(s, {**trace, "trace_id": trace_id})
     if as_json:
         click.echo(json.dumps(report, indent=2, ensure_ascii=False))

@@ -7,29 +7,7 @@ from typing import Any
 
 import click
 
-from bot.cli import cli, settings
-
-
-def index_status(s: Any) -> dict[str, Any]:
-    """What the current index is and whether `careerbot index` would change it (the corpus
-    changed since the build, or the configured precision is not the one it was built at)."""
-    from bot.app import make_chroma
-    from corpus.loader import corpus_hash
-    from index.embedder import MODEL_NAME
-
-    _, manifests = make_chroma(s)
-    manifest = manifests.read()
-    if manifest is None:
-        return {"built": False, "stale": True, "collection": None, "model": MODEL_NAME,
-                "counts": {}, "chunks": 0, "corpus_hash": corpus_hash(s.corpus_dir)}
-    current = corpus_hash(s.corpus_dir)
-    return {"built": True, "collection": manifest.collection, "chunks":
-            len(manifest.chunk_hashes), "counts": manifest.stage_counts,
-            "model": manifest.model, "quantization": manifest.quantization,
-            "configured_quantization": s.quantization,
-            "corpus_hash": manifest.corpus_hash, "current_corpus_hash": current,
-            "stale": current != manifest.corpus_hash or manifest.quantization != s.quantization,
-            "built_at": manifest.built_at, "backend": "server" if s.chroma_url else "embedded"}
+from ui.cli import cli, settings
 
 
 def build_with_progress(s: Any, rebuild: bool = False, quiet: bool = False) -> Any:
@@ -67,6 +45,8 @@ def index_cmd(rebuild: bool, status: bool, as_json: bool) -> None:
     """Build or update the knowledge index from the corpus (incremental, atomic)."""
     s = settings()
     if status:
+        from bot.app import index_status
+
         st = index_status(s)
         if as_json:
             click.echo(json.dumps(st, indent=2))
@@ -82,8 +62,12 @@ def index_cmd(rebuild: bool, status: bool, as_json: bool) -> None:
         click.echo(f"model: {st['model']} ({st['quantization']}"
                    + (f"; CAREERBOT_QUANTIZATION is {st['configured_quantization']}: "
                       "`careerbot index` rebuilds it" if other else "") + ")")
+        if "model" in st["stale_because"]:
+            click.echo(f"CAREERBOT_EMBEDDING_MODEL is {st['configured_model']}: "
+                       "`careerbot index` rebuilds it with that model")
         click.echo(f"corpus hash: {st['corpus_hash']}")
-        click.echo(f"stale: {'yes' if st['stale'] else 'no'}")
+        because = f" ({', '.join(st['stale_because'])} changed)" if st["stale"] else ""
+        click.echo(f"stale: {'yes' if st['stale'] else 'no'}{because}")
         return
     report = build_with_progress(s, rebuild=rebuild, quiet=as_json)
     if as_json:
@@ -138,7 +122,7 @@ def corpus_check(as_json: bool, stale_after: int) -> None:
         return
     click.echo(f"ok: {report['guides']} guides, {report['roles']} roles, "
                f"{report['resources']} resources, {report['cards']} answer cards, "
-               f"{report['milestones']} milestones")
+               f"{report['milestones']} milestones, {report['backgrounds']} backgrounds")
     for stage, n in report["by_stage"].items():
         click.echo(f"  {stage}: {n['guides']} guides, {n['resources']} resources, "
                    f"{n['cards']} cards")

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.answer import prompts
-from ui.slack_format import escape, to_mrkdwn
+from corpus.schema import Corpus
+from ui import copy
+from ui.slack.format import escape, to_mrkdwn
 
 CALLBACK_ID = "careerbot_assess"
 ANSWER = "answer"
@@ -46,8 +47,8 @@ def question_view(intro: str, questions: list[dict[str, Any]]) -> dict[str, Any]
                        "element": {"type": "radio_buttons", "action_id": ANSWER,
                                    "options": options}})
     return {"type": "modal", "callback_id": CALLBACK_ID,
-            "title": {"type": "plain_text", "text": prompts.SLACK_ASSESS_TITLE},
-            "submit": {"type": "plain_text", "text": prompts.SLACK_ASSESS_SUBMIT},
+            "title": {"type": "plain_text", "text": copy.SLACK_ASSESS_TITLE},
+            "submit": {"type": "plain_text", "text": copy.SLACK_ASSESS_SUBMIT},
             "close": {"type": "plain_text", "text": "Cancel"}, "blocks": blocks}
 
 
@@ -62,23 +63,23 @@ def answers_from(view: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def result_view(result: Any) -> dict[str, Any]:
+def result_view(result: Any, corpus: Corpus) -> dict[str, Any]:
     """The modal's last screen: the stage, why, and the next step."""
-    stage = prompts.STAGE_NAMES.get(result.stage, result.stage)
-    nxt = prompts.STAGE_NAMES.get(result.next_stage or "", result.next_stage or "")
-    text = prompts.SLACK_ASSESS_RESULT.format(stage=stage, explanation=result.explanation,
+    stage = corpus.stage_name(result.stage)
+    nxt = corpus.stage_name(result.next_stage) if result.next_stage else ""
+    text = copy.SLACK_ASSESS_RESULT.format(stage=stage, explanation=result.explanation,
                                               action=result.next_action)
     blocks: list[dict[str, Any]] = [{"type": "section",
                                      "text": {"type": "mrkdwn", "text": to_mrkdwn(text)}}]
     if nxt:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": escape(
-            prompts.SLACK_NEXT_LINE.format(next_stage=nxt))}]})
+            copy.SLACK_NEXT_LINE.format(next_stage=nxt))}]})
     return {"type": "modal", "callback_id": f"{CALLBACK_ID}_done",
-            "title": {"type": "plain_text", "text": prompts.SLACK_ASSESS_TITLE},
+            "title": {"type": "plain_text", "text": copy.SLACK_ASSESS_TITLE},
             "close": {"type": "plain_text", "text": "Done"}, "blocks": blocks}
 
 
-def submit(corpus: Any, store: Any, user_id: str, view: dict[str, Any],
+def submit(corpus: Corpus, store: Any, user_id: str, view: dict[str, Any],
            ) -> dict[str, Any]:
     """The ``ack`` body for a submitted modal: the result screen, or errors per question."""
     from bot.learner.assess import apply_assessment, assess
@@ -90,11 +91,11 @@ def submit(corpus: Any, store: Any, user_id: str, view: dict[str, Any],
     missing = [q["id"] for q in found[1] if q["id"] not in answers]
     if missing:
         return {"response_action": "errors",
-                "errors": {qid: prompts.SLACK_ASSESS_MISSING for qid in missing}}
+                "errors": {qid: copy.SLACK_ASSESS_MISSING for qid in missing}}
     try:
         result = assess(corpus, answers)
     except ValueError as exc:  # an answer the checklist does not accept
         return {"response_action": "errors",
                 "errors": {qid: str(exc)[:150] for qid in answers if qid in str(exc)}}
     apply_assessment(store, user_id, result)
-    return {"response_action": "update", "view": result_view(result)}
+    return {"response_action": "update", "view": result_view(result, corpus)}

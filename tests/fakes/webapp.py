@@ -1,4 +1,4 @@
-"""Helpers for the web tests: a real bot over the full index with its own state store, the
+"""Helpers for the web tests: a real bot over a full index with its own state store, the
 real app served on a free loopback port, and gradio_client sessions to talk to it."""
 
 from __future__ import annotations
@@ -10,16 +10,17 @@ from typing import Any
 
 from bot.settings import Settings
 
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def web_bot(settings: Settings, state_dir: Path) -> Any:
-    """A bot over ``settings``' index whose state lives in ``state_dir`` (not the shared one)."""
+def web_bot(settings: Settings, state_dir: Path, encoder: Any = None) -> Any:
+    """A bot over ``settings``' index whose state lives in ``state_dir`` (not the shared one);
+    ``encoder`` is the one the index was built with (None: the configured real one)."""
     from bot.app import build_bot
     from bot.store.state import StateStore
 
     store = StateStore.open(f"sqlite:///{state_dir / 'state.db'}")
-    return build_bot(settings, store=store)
+    return build_bot(settings, encoder=encoder, store=store)
 
 
 @contextmanager
