@@ -132,26 +132,46 @@ def load_corpus(root: Path | str = DEFAULT_CORPUS_DIR, today: dt.date | None = N
     if not root.is_dir():
         raise CorpusError([f"{root}: corpus folder not found"])
     problems: list[str] = []
+    corpus = Corpus(
+        stages=_load_stages(root, problems),
+        roles=[r for path in sorted((root / "roles").glob("*.yaml"))
+               if (r := _build(Role, _read_yaml(path, _rel(path, root)), _rel(path, root),
+                               problems))],
+        guides=_load_guides(root, problems),
+        resources=[r for path in sorted((root / "resources").glob("*.yaml"))
+                   for r in _load_list(path, root, Resource, "resource", problems)],
+        cards=[c for path in sorted((root / "cards").glob("*.yaml"))
+               for c in _load_list(path, root, Card, "answer card", problems)],
+        milestones=_load_optional(root / "milestones.yaml", root, Milestone, problems),
+        backgrounds=_load_optional(root / "backgrounds.yaml", root, Background, problems),
+        assessment=_load_assessment(root, problems))
+    problems.extend(_cross_check(corpus.stages, corpus.roles, corpus.guides, corpus.resources))
+    problems.extend(_check_cards(corpus.cards, corpus.roles, corpus.guides, corpus.resources))
+    problems.extend(_check_milestones(corpus.milestones))
+    role_ids = {r.id for r in corpus.roles}
+    problems.extend(f"background {b.id}: field 'bridge_roles': unknown role '{r}'"
+                    for b in corpus.backgrounds for r in b.bridge_roles if r not in role_ids)
+    problems.extend(_check_dates([*corpus.roles, *corpus.guides, *corpus.resources,
+                                  *corpus.cards], today))
+    problems.extend(_check_assessment(corpus))
+    if problems:
+        raise CorpusError(problems)
+    corpus.stages.sort(key=lambda s: s.order)
+    return corpus
 
-    stages: list[StageInfo] = []
+
+def _load_stages(root: Path, problems: list[str]) -> list[StageInfo]:
     stages_file = root / "stages.yaml"
-    if stages_file.exists():
-        raw = _read_yaml(stages_file, _rel(stages_file, root)) or []
-        for i, item in enumerate(raw if isinstance(raw, list) else []):
-            where = f"{_rel(stages_file, root)} entry {i + 1}"
-            s = _build(StageInfo, item, where, problems)
-            if s:
-                stages.append(s)
-    else:
+    if not stages_file.exists():
         problems.append(f"{_rel(stages_file, root)}: missing (the six stages)")
+        return []
+    raw = _read_yaml(stages_file, _rel(stages_file, root)) or []
+    return [s for i, item in enumerate(raw if isinstance(raw, list) else [])
+            if (s := _build(StageInfo, item, f"{_rel(stages_file, root)} entry {i + 1}",
+                            problems))]
 
-    roles: list[Role] = []
-    for path in sorted((root / "roles").glob("*.yaml")):
-        where = _rel(path, root)
-        r = _build(Role, _read_yaml(path, where), where, problems)
-        if r:
-            roles.append(r)
 
+def _load_guides(root: Path, problems: list[str]) -> list[Guide]:
     guides: list[Guide] = []
     for path in sorted((root / "guides").rglob("*.md")):
         where = _rel(path, root)
@@ -163,46 +183,35 @@ def load_corpus(root: Path | str = DEFAULT_CORPUS_DIR, today: dt.date | None = N
         g = _build(Guide, {**meta, "body": body}, where, problems)
         if g:
             guides.append(g)
+    return guides
 
-    resources: list[Resource] = []
-    for path in sorted((root / "resources").glob("*.yaml")):
-        resources.extend(_load_list(path, root, Resource, "resource", problems))
-    cards: list[Card] = []
-    for path in sorted((root / "cards").glob("*.yaml")):
-        cards.extend(_load_list(path, root, Card, "answer card", problems))
-    milestones: list[Milestone] = []
-    if (root / "milestones.yaml").exists():
-        milestones = _load_list(root / "milestones.yaml", root, Milestone, "milestone",
-                                problems)
-    backgrounds: list[Background] = []
-    if (root / "backgrounds.yaml").exists():
-        backgrounds = _load_list(root / "backgrounds.yaml", root, Background, "background",
-                                 problems)
 
-    assessment = _load_assessment(root, problems)
-    problems.extend(_cross_check(stages, roles, guides, resources))
-    problems.extend(_check_cards(cards, roles, guides, resources))
-    problems.extend(_check_milestones(milestones))
-    problems.extend(_check_dates([*roles, *guides, *resources, *cards], today))
-    if assessment is not None and milestones:
-        slugs = {m.slug: m for m in milestones}
+def _load_optional(path: Path, root: Path, model: type[BaseModel],
+                   problems: list[str]) -> list[Any]:
+    """A list file that small test corpora may leave out."""
+    return _load_list(path, root, model, path.stem.rstrip("s"), problems) \
+        if path.exists() else []
+
+
+def _check_assessment(corpus: Corpus) -> list[str]:
+    """The checklist names real milestones of the right stage, and real reading."""
+    if corpus.assessment is None:
+        return []
+    blocks = corpus.assessment.stages
+    problems = []
+    if corpus.milestones:
+        slugs = {m.slug: m for m in corpus.milestones}
         problems.extend(f"assessment.yaml stage {b.stage}: field 'milestone': unknown "
-                        f"milestone '{b.milestone}'" for b in assessment.stages
+                        f"milestone '{b.milestone}'" for b in blocks
                         if b.milestone not in slugs)
         problems.extend(f"assessment.yaml stage {b.stage}: field 'milestone': "
                         f"'{b.milestone}' belongs to stage {slugs[b.milestone].stage}"
-                        for b in assessment.stages
+                        for b in blocks
                         if b.milestone in slugs and slugs[b.milestone].stage != b.stage)
-    if assessment is not None:
-        known = {g.id for g in guides} | {r.id for r in resources}
-        problems.extend(f"assessment.yaml question {q.id}: field 'read': unknown id '{i}'"
-                        for b in assessment.stages for q in b.questions for i in q.read
-                        if i not in known)
-    if problems:
-        raise CorpusError(problems)
-    return Corpus(stages=sorted(stages, key=lambda s: s.order), roles=roles,
-                  guides=guides, resources=resources, cards=cards, milestones=milestones,
-                  backgrounds=backgrounds, assessment=assessment)
+    known = {g.id for g in corpus.guides} | {r.id for r in corpus.resources}
+    problems.extend(f"assessment.yaml question {q.id}: field 'read': unknown id '{i}'"
+                    for b in blocks for q in b.questions for i in q.read if i not in known)
+    return problems
 
 
 def _label(entry: Role | Guide | Resource | Card) -> str:

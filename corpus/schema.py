@@ -175,6 +175,8 @@ class Card(_Strict):
     variants: list[str] = []  # other ways people ask the same thing
     answer: str = Field(min_length=30, max_length=420)  # one or two sentences, direct
     conditions: str = ""  # when the answer changes ("Not if ...")
+    # one concrete action that moves the asker forward from here (imperative, one sentence)
+    next_step: str = Field(default="", max_length=300)
     applies_to: list[Audience] = []  # empty: anyone
     roles: list[str] = []  # role slugs; empty: every role
     supports: list[str] = Field(min_length=1)
@@ -201,6 +203,7 @@ class Milestone(_Strict):
     says: list[str] = Field(min_length=1)
     not_yet: list[str] = []
     by_resources: list[ResourceKind] = []  # finishing a resource of these kinds counts too
+    by_profile: str | None = None  # a profile field that, once set, counts as this milestone
 
     @field_validator("slug")
     @classmethod
@@ -226,6 +229,9 @@ class Background(_Strict):
     says: list[str] = Field(min_length=1)
     audience: list[Audience] = []
     knows: list[str] = []
+    # what this background brings to data and AI work, said to the learner ("Your ...")
+    strengths: str = Field(default="", max_length=400)
+    bridge_roles: list[str] = []  # role slugs one step from this background
 
     @field_validator("id")
     @classmethod
@@ -256,6 +262,7 @@ class StageInfo(_Strict):
     intro: str = Field(min_length=20)  # "You are building your portfolio: ..."
     gap: str = Field(min_length=10)  # the link itself: "the next link is {gap}"
     after: str = Field(min_length=20)  # what to move on to once this stage is done
+    first_step: str = Field(min_length=20)  # one concrete thing to do this week at this stage
     examples: list[str] = Field(min_length=3)
 
 
@@ -329,6 +336,10 @@ class Corpus(BaseModel):
     milestones: list[Milestone] = []
     backgrounds: list[Background] = []
     assessment: Assessment | None = None  # assessment.yaml; optional in small test corpora
+
+    def stage_name(self, slug: str | None) -> str:
+        """A stage's name as people read it ("Build your portfolio"), from stages.yaml."""
+        return next((s.name for s in self.stages if s.slug == slug), slug or "")
 
     def ids(self) -> set[str]:
         """Every id an answer may cite: roles (``role-<slug>``), guides, resources, cards."""

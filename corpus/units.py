@@ -29,7 +29,9 @@ _DANGLING = re.compile(
     r"on the other hand|as (mentioned|noted|said|shown|above|before|explained)|"
     r"the (same|above|former|latter|previous|next one|other one|rest)|"
     r"another( one)?\b(?! (common|good|useful|way|option|route|path))|"
-    r"here\b|(\w+ ){0,2}of (them|these|those|this|that)\b)\b"
+    r"here\b|(\w+ ){0,2}of (them|these|those|this|that)\b|"
+    r"(beyond|after|before|at|past|by|from|until|up to) (that|this|which) (point|stage|step|"
+    r"level|moment)|at that|in that case|if so|if not|once there|even then|even so)\b"
     r"|^it\b(?!('s| is) (easy|hard|common|worth|tempting|possible|normal|fine|better|best|"
     r"natural|important|useful|wise|ok|okay|rare|usual|likely|unlikely|tempting|no)\b)",
     re.I)
