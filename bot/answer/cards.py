@@ -3,10 +3,12 @@
 Each card is matched by its question and the other ways people ask it (``variants``), all
 embedded once (cached on disk beside the index). Embeddings alone confuse neighbours ("What is
 an MLOps engineer?" for "What does an ML engineer do?"), so a card leads only when the question
-is close to one of its phrasings *and* the two share their telling words both ways: the rare
-words of the question appear in the card, and those of the card's question in the question.
-The card must also not be meant for another audience or role, nor send the learner back to
-something they finished; otherwise the composer answers from passages, as before.
+is close to one of its phrasings *and* the two share their telling words: both ways (the
+rare words of the question appear in the card, and those of the card's phrasing in the
+question), or, for a longer and more specific question, nearly every telling word of the
+card's phrasing is in it ("is Kaggle still worth it for a portfolio in 2025?"). The card must
+also not be meant for another audience or role, nor send the learner back to something they
+finished; otherwise the composer answers from passages.
 """
 
 from __future__ import annotations
@@ -75,17 +77,19 @@ class CardMatcher:
 
     def match(self, qvec: np.ndarray, question: str, *, role: str | None = None,
               person: Person | None = None, done: Collection[str] = (),
-              stage: str | None = None, formats: Collection[str] = ()) -> CardMatch | None:
+              stage: str | None = None, formats: Collection[str] = (),
+              roles_named: Collection[str] = ()) -> CardMatch | None:
         """The best card for ``question`` that suits this learner, or None. ``formats``:
         the resource kinds the question asks for (a card about courses does not answer a
-        question about books)."""
+        question about books); ``roles_named``: role slugs the question itself names (a
+        card about one of them answers it, whatever role the learner aims at)."""
         if not self.cards:
             return None
         sims = self.vectors @ qvec
         best: dict[int, tuple[float, int]] = {}  # card -> (similarity, closest phrasing)
-        for row, (owner, sim) in enumerate(zip(self.owners.tolist(), sims.tolist(),
-                                               strict=True)):
-            if sim >= MATCH and sim > best.get(owner, (-1.0, 0))[0]:
+        for row in np.flatnonzero(sims >= MATCH).tolist():  # few rows pass: loop over those
+            owner, sim = int(self.owners[row]), float(sims[row])
+            if sim > best.get(owner, (-1.0, 0))[0]:
                 best[owner] = (sim, row)
         q_words = _words(question)
         for owner, (sim, _) in sorted(best.items(), key=lambda p: -p[1][0]):
@@ -95,24 +99,24 @@ class CardMatcher:
                        for r in np.flatnonzero(self.owners == owner))
             if not _agree(sim, asked, told):
                 continue
-            sure = sim >= CLOSE and min(asked, told) >= COVER
             if formats and self._formats[owner] and not set(formats) & self._formats[owner]:
                 continue
-            if self._suits(card, role, person, done, stage, sure):
+            named = set(card.roles) & set(roles_named)  # the question names the card's role
+            if self._suits(card, None if named else role, person, done, stage):
                 return CardMatch(card, round(sim, 4))
         return None
 
     @staticmethod
     def _suits(card: Card, role: str | None, person: Person | None, done: Collection[str],
-               stage: str | None, sure: bool) -> bool:
-        """``sure``: the question is all but the card's own, so a card written for one
-        audience still answers someone whose background we do not know."""
+               stage: str | None) -> bool:
+        """Not for another role or audience than the learner's (an unknown audience is
+        suited: the card's words already agree with the question), not back to what they
+        finished, and a "what next?" card only at its own stage."""
         if card.roles and role and role not in card.roles:
             return False
         audience = person.audience if person is not None else frozenset()
-        if card.applies_to and not (audience & set(card.applies_to)
-                                    or (sure and not audience)):
-            return False
+        if card.applies_to and audience and not audience & set(card.applies_to):
+            return False  # written for another audience (unknown: the words decide)
         if any(s in done for s in card.supports):
             return False  # it would send them back to what they finished
         return not (stage and card.shape == "what_next" and card.stage != stage)
@@ -124,6 +128,8 @@ def _agree(sim: float, asked: float, told: float) -> bool:
     phrasings the question contains."""
     if sim >= CLOSE and min(asked, told) >= LOOSE:
         return True
+    if told >= 0.8 or (told >= COVER + 0.1 and sim >= 0.8):
+        return True  # the card's own words are all in a longer, more specific question
     return min(asked, told) >= COVER or (asked >= 0.9 and told >= 0.4)
 
 

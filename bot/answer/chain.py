@@ -3,7 +3,8 @@
 Three things can say where someone is, strongest first:
 1. what they have done (:mod:`bot.learner.progress`): the first missing link of the chain;
 2. a bare "and after that?": the stage after the one the conversation is at;
-3. what the question is about (the stage detector), for a question with no progress in it.
+3. what the question is about (the stage detector), for a question with no progress in it;
+   a bare "what next?" from someone whose progress is unknown starts at the first link.
 A learner who states progress *and* asks for learning material (another course, a book) is
 placed at the resources link if that comes earlier: asking for the next course after finishing
 one says that link is still open. Any other question is answered where the chain places them.
@@ -22,6 +23,7 @@ from corpus.schema import STAGES
 SAID_NOW = 0.9
 SAID_BEFORE = 0.8
 AFTER_THAT = 0.75
+FIRST_LINK = 0.6  # "what next?" from someone whose progress is unknown
 RESOURCES = STAGES[2]  # the link of learning material: books, courses, data sets
 
 
@@ -35,6 +37,7 @@ class ChainInput:
     has_topic: bool  # the message asks about something specific, beyond "what next"
     previous: str | None  # the stage the conversation is at
     asks_material: bool = False  # it asks for a course, a book, a resource to learn from
+    says_little: bool = True  # the message holds little beyond the question ("new here")
 
 
 def _result(stage: str, confidence: float, scores: dict[str, float]) -> StageResult:
@@ -59,6 +62,10 @@ def place_on_chain(c: ChainInput) -> tuple[StageResult, str]:
     if c.asks_next and not c.has_topic and c.previous in STAGES:
         stage = next_stage_of(c.previous) or c.previous
         return _result(stage, AFTER_THAT, scores), "next"
+    if c.asks_next and not c.has_topic and c.placement is None and c.says_little:
+        # nothing is known of them yet: the chain starts at its first link (a message that
+        # tells more, "my portfolio has six half-finished projects", is answered on its topic)
+        return _result(STAGES[0], FIRST_LINK, scores), "next"
     return c.topic, "topic"
 
 

@@ -10,83 +10,39 @@ only when the question is about them, and what comes next.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
 
-from bot.answer import prompts
+from bot.answer import lead, prompts
 from bot.answer.reply import Citations, Composed, Reply
 from bot.answer.retrieval import Hit
 from bot.answer.text import (
     best_sentences,
+    describe_resource,
+    month_name,
     overlap,
     safe_sentences,
-    sentence_split,
     terms,
 )
-from bot.learner.person import Person
-from corpus.units import dangles
+from bot.answer.turn import Context
 
 # a second section of a guide earns a step only when it scores this close to the best passage
 SECOND_SECTION = 0.8
 # a passage far below the best one no longer answers the question
 RELEVANT = 0.55
+# questions that want a verdict, a pick or a number
+VERDICT_SHAPES = ("yes_no", "choose", "best", "how_many")
+# passage steps beside a card that has its own next step
+CARD_STEPS = {"how_to": 1, "open": 1, "what_next": 1, "gap_review": 1}
 # a sentence that tells someone to learn something
 _LEARN = re.compile(r"\b(learn|learning|study|studying|practi[cs]e|master|pick up|brush up|"
                     r"get comfortable|start with|take a course|read up|revise|review)\b", re.I)
-# words too common in this domain to show that a sentence is about the question
-GENERIC = frozenset(
-    "ai data role job career work field learn learning become becoming machine people get "
-    "help thing year week time make use know like want way also go going tell someone "
-    "something anything right better new first lot person field".split())
+# questions that get the stage's own first step when nothing more specific says what to do
+STAGE_STEP_SHAPES = ("what_next", "open", "gap_review")
 # how many steps each shape of question gets: short questions get short answers
 MAX_STEPS = {"yes_no": 2, "define": 2, "how_many": 2, "choose": 2, "best": 2, "where": 2,
              "how_to": 4, "what_next": 3, "gap_review": 3, "open": 3}
-
-
-@dataclass
-class Standing:
-    """Where the learner stands, for the line that says why this is their next step."""
-
-    finished: list[str] = field(default_factory=list)  # titles of resources they finished
-    have: list[str] = field(default_factory=list)  # milestones they have, as they read
-    missing: str = ""  # a link they said they lack ("finished projects")
-    asked_next: bool = False
-
-
-@dataclass
-class Context:
-    """Everything a generator needs to answer one turn."""
-
-    question: str
-    stage: str | None
-    next_stage: str | None
-    passages: list[Hit]
-    resources: list[Hit]
-    shape: str = "open"
-    stages: Mapping[str, Any] = field(default_factory=dict)  # slug -> corpus StageInfo
-    role: Any = None  # corpus.schema.Role of the target role, if known
-    role_hit: Hit | None = None
-    asked_role_hit: Hit | None = None  # the profile of a role the question itself names
-    roles: list[Hit] = field(default_factory=list)  # role profiles, for "which roles?"
-    card: Any = None  # corpus.schema.Card that matches the question closely
-    card_hit: Hit | None = None
-    person: Person = field(default_factory=Person)
-    standing: Standing | None = None
-    show_learning_order: bool = False
-    show_resources: bool = False
-    filters_note: str = ""
-    profile_note: str = ""
-    weak: bool = False
-    have_skills: list[str] = field(default_factory=list)
-    missing_skills: list[str] = field(default_factory=list)
-    stale_before: str = ""  # YYYY-MM: sources checked before this month get a warning
-    other_roles: re.Pattern[str] | None = None  # names of roles other than the target role
-    history: Sequence[tuple[str, str]] = ()
-    max_steps: int = 4
 
 
 def stage_name(ctx: Context, slug: str | None) -> str:
@@ -99,14 +55,33 @@ def compose(ctx: Context, max_resources: int = 4) -> Composed:
     cites = Citations()
     q_terms = terms(ctx.question)
     ctx.resources = [h for h in ctx.resources if not _known_resource(ctx, h)]
-    reply = Reply(why=_why(ctx))
-    reply.lead = _card_lead(ctx, cites) or _found_lead(ctx, cites)
+    reply = Reply(why=lead.why_line(ctx), fit=_fit(ctx))
+    reply.lead = lead.card_lead(ctx, cites) or lead.found_lead(ctx, cites)
     steps = _steps(ctx, cites, q_terms)
     if not reply.lead and reply.why:  # "what next?": the why-line answers, steps follow
         reply.lead, reply.why = reply.why, ""
+    elif not reply.lead and ctx.chain_placed and ctx.stage in ctx.stages:
+        reply.lead = prompts.NEXT_LINK.format(gap=ctx.stages[ctx.stage].gap)
     elif not reply.lead and steps:
-        reply.lead, steps = _lead_step(steps, q_terms | _focus(ctx.question), ctx.shape,
-                                       _options(ctx.question))
+        focus = lead.focus(ctx.question)
+        reply.lead, steps = lead.lead_step(steps, q_terms | focus, ctx.shape,
+                                          lead.options(ctx.question))
+        if ctx.shape in VERDICT_SHAPES and focus and not terms(reply.lead) & focus:
+            # nothing curated answers this question itself: say so before the nearest advice
+            reply.lead = f"{prompts.WEAK_EVIDENCE} {reply.lead}"
+    if ctx.missing_skills and not steps:
+        steps = _gap_steps(ctx, cites)
+    if ctx.missing_skills:
+        reply.next_step = prompts.GAP_NEXT_STEP.format(first=ctx.missing_skills[0])
+    elif len(ctx.compared) == 2 and ctx.card is None:
+        first, second, _ = lead.compare_order(ctx)
+        reply.next_step = prompts.COMPARE_NEXT.format(first=first.meta.get("title"),
+                                                      second=second.meta.get("title"))
+    elif ctx.card is not None and ctx.card.next_step and reply.lead.startswith(
+            ctx.card.answer.strip()[:40]):
+        reply.next_step = ctx.card.next_step.strip()
+    if not reply.next_step and not ctx.weak:
+        reply.next_step = _next_step(ctx)
     reply.steps = steps
     reply.steps_title = prompts.STEPS_TITLES.get(ctx.shape, prompts.STEPS_TITLES["open"]) \
         if steps else ""
@@ -119,41 +94,39 @@ def compose(ctx: Context, max_resources: int = 4) -> Composed:
         nxt = prompts.AFTER_NEXT.format(name=stage_name(ctx, ctx.next_stage)) \
             if ctx.next_stage else ""
         reply.after = f"{prompts.AFTER_LABEL}{nxt}: {after}" if after else ""
+    if not (reply.lead or reply.steps or reply.resources):
+        reply.lead = prompts.NOTHING_FOUND  # never an empty reply
     sources = reply.in_reading_order(cites.hits)
     return Composed(text=reply.markdown(), sources=sources, reply=reply)
 
 
-def _card_lead(ctx: Context, cites: Citations) -> str:
-    if ctx.card is None or ctx.card_hit is None:
+def _next_step(ctx: Context) -> str:
+    """Without a card's or a gap's own step: start the resource the answer picks, else the
+    first step of the stage the learner is at (never "pick a role" to someone who has one)."""
+    picked = lead.pick(ctx)
+    if picked is not None:
+        kind = str(picked.meta.get("format", ""))
+        text = prompts.PICK_NEXT.get(kind, prompts.PICK_NEXT["default"])
+        return text.format(title=f"*{picked.meta.get('title', picked.source_id)}*")
+    info = ctx.stages.get(ctx.stage or "")
+    if info is None or ctx.stage == "landscape" and ctx.role is not None:
         return ""
-    lead = f"{ctx.card.answer.strip()} {cites.cite(ctx.card_hit)}"
-    if ctx.card.conditions and ctx.shape in ("yes_no", "choose", "best", "how_many", "define"):
-        lead += f" {ctx.card.conditions.strip()}"
-    return lead
+    # a "how do I ...?" is answered by its steps; the stage's step fits "what now?" questions
+    return info.first_step.strip() if ctx.chain_placed or ctx.shape in STAGE_STEP_SHAPES \
+        else ""
 
 
-def _why(ctx: Context) -> str:
-    """"You have finished X and Y, so the next link on your chain is a portfolio: ..." """
-    st, info = ctx.standing, ctx.stages.get(ctx.stage or "")
-    if st is None or info is None or not (st.finished or st.have or st.missing):
+def _fit(ctx: Context) -> str:
+    """What the learner's background brings; the roles one step from it when they are still
+    choosing one."""
+    bg = ctx.background
+    if bg is None or not bg.strengths:
         return ""
-    finished = prompts.WHY_FINISHED.format(titles=_joined([f"*{t}*" for t in st.finished])) \
-        if st.finished else ""
-    done = prompts.WHY_AND_HAVE.join(p for p in (finished, _joined(st.have)) if p)
-    if done and st.missing:
-        return prompts.WHY_DONE_BUT.format(done=done, missing=st.missing, gap=info.gap)
-    if st.missing:
-        return prompts.WHY_MISSING.format(missing=st.missing, gap=info.gap)
-    if ctx.next_stage is None:
-        return prompts.WHY_LAST.format(done=done, gap=info.gap)
-    return prompts.WHY_DONE.format(done=done, gap=info.gap)
-
-
-def _joined(items: Sequence[str]) -> str:
-    items = list(dict.fromkeys(items))
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    text = prompts.FIT.format(strengths=bg.strengths.strip())
+    names = [ctx.role_names.get(r, r.replace("-", " ")) for r in bg.bridge_roles[:3]]
+    if names and ctx.role is None and ctx.stage == "landscape":
+        text += " " + prompts.BRIDGE_ROLES.format(roles=lead.joined(names))
+    return text
 
 
 def _keep(ctx: Context) -> Callable[[str], bool]:
@@ -169,8 +142,11 @@ def _keep(ctx: Context) -> Callable[[str], bool]:
 def _steps(ctx: Context, cites: Citations, q_terms: set[str]) -> list[str]:
     """At most a few steps that answer the question, one idea each, along the chain."""
     limit = min(ctx.max_steps, MAX_STEPS.get(ctx.shape, 3))
-    if ctx.roles and _asks_for_roles(ctx):
-        limit = 0  # the roles are the answer
+    if ctx.card is not None and ctx.card_hit is not None and ctx.card.next_step:
+        # the card answers and says what to do: passages only add detail to a "how?"
+        limit = min(limit, CARD_STEPS.get(ctx.shape, 0))
+    if ctx.roles and lead.asks_for_roles(ctx) or ctx.missing_skills or ctx.compared:
+        limit = 0  # the roles, a CV's gaps or the pick between two resources answer it
     steps: list[tuple[int, str]] = []
     said: list[set[str]] = [terms(ctx.card.answer)] if ctx.card is not None else []
     role_step = _role_step(ctx, cites)
@@ -178,8 +154,12 @@ def _steps(ctx: Context, cites: Citations, q_terms: set[str]) -> list[str]:
         steps.append((0, role_step))
         said.append(terms(role_step))
     best = max((h.score for h in ctx.passages), default=0.0)
-    focus = set() if ctx.standing is not None else _focus(ctx.question)
-    leaders = {h.chunk_id for h in sorted(ctx.passages, key=lambda h: -h.score)[:2]}
+    focus = set() if ctx.standing is not None or ctx.chain_placed \
+        else lead.focus(ctx.question)
+    # beside a card, every step must share the question's telling words: no leader's pass
+    card_led = ctx.card is not None and ctx.card_hit is not None
+    leaders = set() if card_led else {
+        h.chunk_id for h in sorted(ctx.passages, key=lambda h: -h.score)[:2]}
     per_source = Counter({ctx.role_hit.source_id: 2} if role_step and ctx.role_hit else {})
     order = list(ctx.stages) or []
     # units written for this learner's audience come first: they fit the person best
@@ -192,9 +172,11 @@ def _steps(ctx: Context, cites: Citations, q_terms: set[str]) -> list[str]:
         text = " ".join(sents)
         if not sents or any(overlap(terms(text), s) > 0.5 for s in said):
             continue
-        if focus and hit.chunk_id not in leaders and not terms(text) & focus \
-                and not _for_them(ctx, hit):
+        shared = len(terms(text) & focus)
+        if focus and hit.chunk_id not in leaders and not shared and not _for_them(ctx, hit):
             continue  # shares no telling word with the question: it answers something else
+        if card_led and focus and shared < min(2, len(focus)):
+            continue  # beside a card, a step must be about the same thing, not one word of it
         per_source[hit.source_id] += 1
         said.append(terms(text))
         rank = order.index(hit.stage) if hit.stage in order else len(order)
@@ -204,12 +186,15 @@ def _steps(ctx: Context, cites: Citations, q_terms: set[str]) -> list[str]:
         else [s for _, s in steps]
 
 
-def _focus(question: str) -> set[str]:
-    """The telling words of what is asked: the question sentence of a longer message."""
-    parts = [p for p in sentence_split(question) if p.strip()]
-    asked = [p for p in parts if p.rstrip().endswith("?")]
-    words = terms(asked[-1]) - GENERIC if asked else set()
-    return words or terms(question) - GENERIC
+def _gap_steps(ctx: Context, cites: Citations) -> list[str]:
+    """For a pasted CV: the first gaps to close, each with why the role needs it."""
+    if ctx.role is None or ctx.role_hit is None:
+        return []
+    why = {s.name: s.why for s in ctx.role.skills}
+    cite = cites.cite(ctx.role_hit)
+    return [prompts.GAP_SKILL.format(name=name, why=why[name][:1].upper() + why[name][1:],
+                                     cite=cite)
+            for name in ctx.missing_skills[:3] if why.get(name)]
 
 
 def _for_them(ctx: Context, hit: Hit) -> bool:
@@ -227,6 +212,10 @@ def _usable(ctx: Context, hit: Hit, seen: int, best: float) -> bool:
         return False
     if hit.meta.get("kind") == "role" and not ctx.show_learning_order:
         return False  # a role's profile is a step only where its learning order is asked for
+    roles = [r for r in str(hit.meta.get("roles") or "").split(",") if r]
+    if hit.meta.get("kind") == "guide" and roles and ctx.role is not None \
+            and ctx.role.id not in roles:
+        return False  # a guide written for other roles than the one they aim at
     audience = [a for a in str(hit.meta.get("audience") or "").split(",") if a]
     levels = [v for v in str(hit.meta.get("levels") or "").split(",") if v]
     if audience and not ctx.person.audience:
@@ -248,97 +237,12 @@ def _role_step(ctx: Context, cites: Citations) -> str:
     text = prompts.LEARNING_ORDER.format(role=ctx.role.name, order=order,
                                          cite=cites.cite(ctx.role_hit))
     if have:
-        text = prompts.YOU_HAVE.format(have=_joined(have[:3])) + " " + text
+        text = prompts.YOU_HAVE.format(have=lead.joined(have[:3])) + " " + text
     return text
 
 
-def _found_lead(ctx: Context, cites: Citations) -> str:
-    """Without a card, a direct answer from what was found: the skills gap for a CV, the
-    places for a "where", the pick for a "which", the roles for "which roles are there?"."""
-    if ctx.missing_skills or ctx.have_skills:
-        return _gap_lead(ctx, cites)
-    if ctx.shape == "where" and ctx.resources and ctx.show_resources:
-        named = [f"**{h.meta.get('title', h.source_id)}** {cites.cite(h)}"
-                 for h in ctx.resources[:3]]
-        return prompts.LEAD_WHERE.format(places=_joined(named))
-    if ctx.shape == "best" and ctx.resources and ctx.show_resources:
-        first = ctx.resources[0]
-        return prompts.LEAD_PICK.format(first=f"{describe_resource(first)} {cites.cite(first)}")
-    if ctx.roles and _asks_for_roles(ctx):
-        names = _joined([str(h.meta.get("title", h.source_id)).lower() for h in ctx.roles[:5]])
-        return prompts.LEAD_ROLES.format(roles=names)
-    if ctx.shape == "define" and ctx.asked_role_hit is not None:  # "what does an X do?"
-        summary = safe_sentences(ctx.asked_role_hit.text)[:2]
-        if summary:
-            return f"{' '.join(summary)} {cites.cite(ctx.asked_role_hit)}"
-    return ""
-
-
-_NUMBER = re.compile(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
-                     r"a couple|dozen|hundreds?)\b", re.I)
-_VERDICT = re.compile(r"\b(not|no|never|rarely|usually|mostly|often|only|worth|helps?|"
-                      r"enough|required|requires?|expects?|needs?|can|cannot|matters?)\b", re.I)
-_OR = re.compile(r"([^,;:?]+?)\s+(?:or|vs\.?|versus)\s+([^,;:?]+)", re.I)
-_CITED = re.compile(r"^(.*?)\s*(\[\d+\])(.*)$", re.S)
-
-
-def _options(question: str) -> list[set[str]]:
-    """The two things a "this or that?" question weighs, as telling words of each side."""
-    m = _OR.search(question)
-    if not m:
-        return []
-    return [terms(" ".join(side.split()[-3:] if n == 0 else side.split()[:4])) - GENERIC
-            for n, side in enumerate((m.group(1), m.group(2)))]
-
-
-def _lead_step(steps: list[str], q_terms: set[str], shape: str,
-               sides: list[set[str]] | None = None) -> tuple[str, list[str]]:
-    """The sentence that answers the question best becomes the direct answer, with its
-    citation; the step it came from makes way for it. For "this or that?" a sentence that
-    weighs the options beats one that shares more words with the question."""
-    def score(sentence: str) -> float:
-        bonus = 0.0
-        if sides:
-            said = terms(sentence)
-            bonus += 1.5 * sum(bool(side & said) for side in sides)
-        if shape == "how_many" and _NUMBER.search(sentence):
-            bonus = 2.0
-        elif shape == "yes_no" and _VERDICT.search(sentence):
-            bonus = 1.0
-        elif shape in ("best", "choose") and "**" in sentence:
-            bonus = 2.0  # the guides put a pick in bold ("aim for **data analyst**")
-        return len(terms(sentence) & q_terms) + bonus
-
-    options = []
-    for i, step in enumerate(steps):
-        m = _CITED.match(step)
-        body, cite = (m.group(1), m.group(2)) if m else (step, "")
-        for n, sentence in enumerate(sentence_split(body)):
-            if not dangles(sentence):  # a lead must stand alone ("Their weakness is...")
-                # retrieval's order counts: a later step must answer clearly better to lead
-                options.append((score(sentence) - 1.5 * i - 0.05 * n, i, sentence, cite))
-    if not options:
-        return steps[0], steps[1:]
-    _, i, sentence, cite = max(options)
-    return f"{sentence} {cite}".strip(), steps[:i] + steps[i + 1:]
-
-
-def _gap_lead(ctx: Context, cites: Citations) -> str:
-    cite = cites.cite(ctx.role_hit) if ctx.role_hit is not None else ""
-    have = _joined(ctx.have_skills[:4]) or prompts.GAP_NOTHING_YET
-    lead = prompts.GAP_REVIEW.format(role=ctx.role.name if ctx.role else "your target role",
-                                     have=have, lack=_joined(ctx.missing_skills[:4]),
-                                     first=ctx.missing_skills[0] if ctx.missing_skills else "",
-                                     cite=cite)
-    return lead
-
-
-def _asks_for_roles(ctx: Context) -> bool:
-    return bool(ctx.roles) and ctx.stage == "landscape"
-
-
 def _resources(ctx: Context, reply: Reply, cites: Citations, max_resources: int) -> None:
-    if ctx.roles and _asks_for_roles(ctx):
+    if ctx.roles and lead.asks_for_roles(ctx):
         reply.resources_title = prompts.ROLES_TITLE
         reply.resources = [_describe_role(h, cites) for h in ctx.roles[:5]]
         return
@@ -376,21 +280,6 @@ def _describe_role(hit: Hit, cites: Citations) -> str:
     return f"**{hit.meta.get('title', hit.source_id)}**: {gist} {cites.cite(hit)}"
 
 
-def describe_resource(hit: Hit) -> str:
-    meta = hit.meta
-    bits = [str(meta.get("format", "resource"))]
-    if meta.get("level") and meta.get("level") != "any":
-        bits.append(str(meta["level"]))
-    if meta.get("cost"):
-        bits.append(str(meta["cost"]))
-    hours = meta.get("hours") or 0
-    if hours:
-        bits.append(f"about {int(hours)} h")
-    summary = safe_sentences(hit.text)
-    gist = summary[0] if summary else ""
-    return f"**{meta.get('title', hit.source_id)}** ({', '.join(bits)}): {gist}"
-
-
 def _stale(ctx: Context, hit: Hit) -> str:
     checked = str(hit.meta.get("checked") or "")
     if not ctx.stale_before or not checked or checked >= ctx.stale_before:
@@ -398,17 +287,11 @@ def _stale(ctx: Context, hit: Hit) -> str:
     return " " + prompts.STALE_NOTE.format(when=month_name(checked))
 
 
-def month_name(month: str) -> str:
-    """``2025-01`` as people write it: ``Jan 2025``."""
-    year, mon = month.split("-")
-    return f"{calendar.month_abbr[int(mon)]} {year}"
-
-
 def _notes(ctx: Context, reply: Reply) -> None:
     if ctx.profile_note:
         reply.notes.insert(0, ctx.profile_note)
-    if ctx.weak and not reply.lead.startswith(("Yes", "No")):
+    if ctx.weak and not reply.lead.startswith(("Yes", "No", prompts.WEAK_EVIDENCE)):
         reply.notes.insert(0, prompts.WEAK_EVIDENCE)
 
 
-__all__ = ["Composed", "Context", "Standing", "compose", "describe_resource", "month_name"]
+__all__ = ["Composed", "compose"]

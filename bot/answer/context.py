@@ -10,25 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from bot.answer import prompts
 from bot.answer.cards import CardMatch, CardMatcher
-from bot.answer.composer import Context, Standing
+from bot.answer.gaps import gap_order, skill_gap
+from bot.answer.notes import filters_note, profile_note
 from bot.answer.resources import LEVEL_ORDER, ResourceQuery, fast_moving, pick_resources
 from bot.answer.resources import starting_out as _starting
 from bot.answer.retrieval import Filters, Hit, HybridRetriever, Mode
-from bot.answer.scope import ScopeDecision
-from bot.answer.shape import question_shape
+from bot.answer.shape import asked_parts, question_of, question_shape
 from bot.answer.stages import StageDetector, StageResult
-from bot.answer.text import terms
-from bot.learner.profile import asks_for_free, formats_in_text, match_role
-from bot.learner.progress import ProgressReader, asks_next, label_of
-from bot.learner.roadmap import Learner, LearnerState
-from corpus.schema import Corpus, Role
+from bot.answer.text import in_sentence, terms
+from bot.answer.turn import Context, Found, Placed, Prepared, Standing
+from bot.learner.person import PersonReader
+from bot.learner.profile import (
+    LearnerProfile,
+    asks_for_free,
+    asks_for_material,
+    formats_in_text,
+    match_role,
+    target_role,
+)
+from bot.learner.progress import ProgressReader, asks_after_that, asks_next, label_of
+from bot.learner.roadmap import LearnerState
+from corpus.schema import Background, Corpus, Role
 
 GUIDES_AND_ROLES = {"kind": {"$in": ["guide", "role"]}}
 PLACES = ("portal", "community", "dataset")  # what "where can I find ...?" asks for
@@ -38,8 +44,7 @@ _FOLLOW_UP = re.compile(
     r"^(and|but|so|ok(ay)?|what about|how about|then|also|what else|any|which one|"
     r"and then|after that|what next|more)\b|\b(that|this|those|these|it|them|there|"
     r"the same|above)\b", re.I)
-_CV_HINT = re.compile(r"\b(experience|skills|worked|resume|résumé|cv|education|projects?|"
-                      r"proficient|years)\b", re.I)
+_CHOICE = re.compile(r"\b(or|vs\.?|versus|which (one|first|should)|better)\b", re.I)
 _LEARNING = re.compile(r"\b(learn\w*|skills?|study|studying|start|begin|path|roadmap|become|"
                        r"becoming|order|prepare|get into|curriculum|what next|next step)\b",
                        re.I)
@@ -49,54 +54,6 @@ _ROLES_ASKED = re.compile(
     r"\b(roles|jobs|careers|positions) (are there|exist|do (ai|data) teams)\b", re.I)
 _PROCESS = re.compile(r"\b(project|process|lifecycle|life cycle|workflow|pipeline)\b", re.I)
 _EXCEPT = re.compile(r"\b(besides|other than|apart from|except|instead of|beyond|not)\b", re.I)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    learner: Learner
-    state: LearnerState
-    query: str  # what retrieval searches for (a follow-up rewritten with the conversation)
-    follow_up: bool
-
-
-@dataclass(frozen=True)
-class Found:
-    prepared: Prepared
-    qvec: np.ndarray
-    passages: list[Hit]
-    top_sim: float
-    scope: ScopeDecision
-    early: Any = None  # an Answer when the question is declined
-
-
-@dataclass
-class Placed:
-    found: Found
-    stage: StageResult | None
-    why: str  # how the stage was chosen: progress, after-that, next, topic (or declined)
-    ctx: Context | None
-    filters: Filters = field(default_factory=Filters)
-    role: Role | None = None
-    card: CardMatch | None = None
-
-    def trace(self) -> dict[str, Any]:
-        """What ``careerbot replay`` shows of how this answer was made."""
-        f, p = self.found, self.found.prepared
-        out: dict[str, Any] = {
-            "query": p.query, "follow_up": p.follow_up,
-            "scope": {"in": round(f.scope.in_score, 4), "off": round(f.scope.off_score, 4),
-                      "reason": f.scope.reason},
-            "passages": [h.to_trace() for h in f.passages]}
-        if self.stage is not None and self.ctx is not None:
-            out.update(stage_scores=self.stage.scores, placed_by=self.why,
-                       filters=self.filters.public(), role=self.role.id if self.role else None,
-                       shape=self.ctx.shape, card=self.card.card.id if self.card else None,
-                       card_similarity=self.card.similarity if self.card else None,
-                       progress={"done": list(p.state.progress.done),
-                                 "not_yet": list(p.state.progress.not_yet)},
-                       stage_passages=[h.to_trace() for h in self.ctx.passages],
-                       resources=[h.to_trace() for h in self.ctx.resources])
-        return out
 
 
 class ContextBuilder:
@@ -111,6 +68,9 @@ class ContextBuilder:
         self.roles = list(corpus.roles)
         self.stages = {s.slug: s for s in corpus.stages}
         self.reader = ProgressReader(corpus)
+        self.person_reader = PersonReader(corpus)
+        self.backgrounds = {b.id: b for b in corpus.backgrounds}
+        self.role_names = {r.id: in_sentence(r.name) for r in corpus.roles}
         self.stale_months = stale_months
         self.today = today
 
@@ -124,7 +84,8 @@ class ContextBuilder:
         """Whether a message asks about something, beyond "what next?" or a statement: its
         question sentence (not a line about the asker: "accountant here") has a subject."""
         asked = question_of(request)
-        return len(terms(asked)) >= 2 and not asks_next(asked)
+        return len(terms(asked)) >= 2 and not asks_next(asked) \
+            and not asks_after_that(request)
 
     def topic_stage(self, f: Found) -> StageResult:
         """The stage the question is about, judged on its own words (a follow-up's words say
@@ -148,7 +109,8 @@ class ContextBuilder:
         request = st.statement.request or question
         role = self._role(p)
         filters = self._filters(p, role, stage.stage) if use_filters else Filters()
-        have, missing = self.skill_gap(question, role) if role else ([], [])
+        have, missing = skill_gap(question, role) if role else ([], [])
+        missing, firm_up = gap_order(role, have, missing) if missing else (missing, [])
         if missing and stage.stage != "building-blocks" and why == "topic":
             # a pasted CV is a skills question, whatever its words about jobs suggest
             stage = StageResult("building-blocks", max(stage.scores.get("building-blocks", 0),
@@ -156,11 +118,11 @@ class ContextBuilder:
         shape = "gap_review" if missing else question_shape(request)
         passages = self._passages(f, stage.stage, why if not has_topic else "topic", role,
                                   mode)
-        card = None if missing else self.cards.match(
-            self._vec(f, request), request, role=role.id if role else None, person=st.person,
-            done=st.progress.done, stage=stage.stage, formats=formats_in_text(request))
+        card = None if missing else self._card(f, request, question, role, st, stage.stage,
+                                               with_role=has_topic and why == "topic")
         resources, relaxed = self._resources(p, request, stage.stage, shape, filters, role,
                                              missing, mode)
+        compared = [] if card or missing else self._compared(question)
         ctx = Context(
             question=request, stage=stage.stage, next_stage=stage.next_stage,
             passages=passages, resources=resources, shape=shape, stages=self.stages,
@@ -172,12 +134,17 @@ class ContextBuilder:
             standing=self._standing(st, why),
             filters_note=filters_note(filters, role, relaxed),
             show_learning_order=self._learning_order(role, stage.stage, shape, request, why),
-            show_resources=self._show_resources(stage.stage, shape, request, why),
+            show_resources=self._show_resources(stage.stage, shape, request, why)
+            and not compared,
             profile_note=profile_note(st), weak=f.top_sim < 0.3 and card is None
-            and why == "topic", have_skills=have if missing else [],
-            missing_skills=missing, stale_before=self._stale_before(),
+            and not compared and why == "topic", have_skills=have if missing else [],
+            missing_skills=missing, firm_up_skills=firm_up, stale_before=self._stale_before(),
             other_roles=self._other_roles(role, question),
-            history=st.history, max_steps=max(1, top_k - 2))
+            history=st.history, max_steps=max(1, top_k - 2),
+            background=self._background(question, st), role_names=self.role_names,
+            chain_placed=why in ("progress", "after-that", "next") and not has_topic,
+            compared=compared,
+            free_only=filters.free_only, asks_material=asks_for_material(question_of(request)))
         return Placed(found=f, stage=stage, why=why, ctx=ctx, filters=filters, role=role,
                       card=card)
 
@@ -198,6 +165,44 @@ class ContextBuilder:
         named = [r for r in self.roles if match_role(question, [r]) is not None]
         return self._fetch(named[0].doc_id) if len(named) == 1 else None
 
+    def _card(self, f: Found, request: str, question: str, role: Role | None,
+              st: LearnerState, stage: str, with_role: bool = False) -> CardMatch | None:
+        """The card that answers the message, tried whole and then sentence by sentence: a
+        line about the asker ("I'm 34 and a nurse") dilutes the words of what they ask, and
+        one that is part of the question ("I'm bad at maths, can I ...?") belongs to it."""
+        texts = [*asked_parts(request), *asked_parts(question)]
+        if with_role and role is not None and match_role(question, [role]) is None:
+            # "which projects should I build?" from someone aiming at data engineering is
+            # the data engineer's question: role-specific cards answer it
+            texts.append(f"{question_of(request)} ({role.name})")
+        found = []
+        for text in dict.fromkeys(texts):
+            got = self.cards.match(self._vec(f, text), text, role=role.id if role else None,
+                                   person=st.person, done=st.progress.done, stage=stage,
+                                   formats=formats_in_text(request),
+                                   roles_named=[r.id for r in self.roles
+                                                if match_role(text, [r]) is not None])
+            if got is not None:
+                found.append(got)
+        return max(found, key=lambda m: m.similarity, default=None)
+
+    def _compared(self, question: str) -> list[Hit]:
+        """The two courses or books a "this or that?" question names, if it names two."""
+        asked = question_of(question)
+        if not _CHOICE.search(asked):
+            return []
+        named = self.reader.names.find(asked)[:2]
+        hits = [h for rid in named if (h := self._fetch(rid)) is not None]
+        return hits if len(hits) == 2 else []
+
+    def _background(self, request: str, st: LearnerState) -> Background | None:
+        """The background to speak to: one this message tells about, or, in the first
+        answer of a conversation, one the profile gives (not again on every turn)."""
+        told = self.person_reader.read(LearnerProfile(), [request]).backgrounds
+        known = told or (st.person.backgrounds if not st.history else ())
+        return next((self.backgrounds[b] for b in known
+                     if b in self.backgrounds and self.backgrounds[b].strengths), None)
+
     def _vec(self, f: Found, request: str) -> np.ndarray:
         return f.qvec if request == f.prepared.query else self.retriever.embed(request)
 
@@ -206,7 +211,7 @@ class ContextBuilder:
         return hits[0] if hits else None
 
     def _role(self, p: Prepared) -> Role | None:
-        role = match_role(p.learner.question, self.roles) or (
+        role = target_role(p.learner.question, self.roles) or (
             match_role(p.state.profile.target_role, self.roles)
             if p.state.profile.target_role else None)
         if role is None and p.follow_up:
@@ -357,28 +362,6 @@ class ContextBuilder:
         months = today.year * 12 + today.month - 1 - self.stale_months
         return f"{months // 12:04d}-{months % 12 + 1:02d}"
 
-    def skill_gap(self, text: str, role: Role) -> tuple[list[str], list[str]]:
-        """Skills of ``role`` a pasted CV shows, and those it lacks (in learning order)."""
-        if len(text) < 250 or len(_CV_HINT.findall(text)) < 2:
-            return [], []
-        have_terms, low = terms(text), text.lower()
-        have, missing = [], []
-        for skill in role.skills:
-            words = [k.lower() for k in skill.keywords]
-            shown = any((k in low) if " " in k else (terms(k) & have_terms) for k in words)
-            (have if shown else missing).append(skill.name)
-        return have, missing
-
-
-def question_of(text: str) -> str:
-    """The sentence that asks, in a message that also tells ("I'm a nurse. Which role?")."""
-    parts = [p.strip() for p in re.split(r"(?<=[.!?])\s+|\n+|,\s*(?=(what|which|how|"
-                                         r"where|when|why|should|can|could|do|is|are)\b)",
-                                         text) if p and p.strip()]
-    asked = [p for p in parts if p.endswith("?") or re.match(
-        r"(what|which|how|where|when|why|should|can|could|do|does|is|are)\b", p, re.I)]
-    return asked[-1] if asked else text
-
 
 _PEOPLE = re.compile(r"\b(mentors?|people|peers|community|communities|network|meet|"
                      r"study (group|buddy|buddies)|ask questions?|someone)\b", re.I)
@@ -400,32 +383,4 @@ def why_placed(p: Prepared, request: str) -> bool:
         and not ContextBuilder.has_topic(request)
 
 
-def filters_note(filters: Filters, role: Role | None, relaxed: bool = False) -> str:
-    parts = []
-    if filters.free_only:
-        parts.append("free or freemium only")
-    if filters.formats:
-        parts.append("format: " + ", ".join(filters.formats))
-    if role is not None:
-        parts.append(f"for the {role.name} role")
-    if filters.level:
-        parts.append(f"level: {filters.level}")
-    if relaxed:
-        parts.append(f"nothing curated at {filters.level} level, so any level")
-    return "filtered: " + "; ".join(parts) if parts else ""
-
-
-def profile_note(st: LearnerState) -> str:
-    """One line that fits the answer to the learner's time (and says whom it is for)."""
-    profile = st.profile
-    if not profile.hours_per_week:
-        return ""
-    advice = prompts.PROFILE_FEW_HOURS if profile.hours_per_week <= 6 \
-        else prompts.PROFILE_MORE_HOURS
-    if profile.background:
-        return prompts.PROFILE_TIME_BACKGROUND.format(
-            background=profile.background, hours=f"{profile.hours_per_week:g}", advice=advice)
-    return prompts.PROFILE_TIME.format(hours=f"{profile.hours_per_week:g}", advice=advice)
-
-
-__all__ = ["ContextBuilder", "Found", "Placed", "Prepared", "filters_note", "profile_note"]
+__all__ = ["ContextBuilder", "Found", "Placed", "Prepared"]

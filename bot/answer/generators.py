@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol
 
 from bot.answer import prompts
-from bot.answer.composer import Context, compose
+from bot.answer.composer import compose
 from bot.answer.reply import Composed
 from bot.answer.retrieval import Hit
 from bot.answer.text import safe_sentences, sentence_split
+from bot.answer.turn import Context
 from bot.settings import Settings
 
 Piece = str | Composed
@@ -114,6 +115,8 @@ def head_and_tail(text: str, limit: int) -> str:
     usually its last line."""
     if len(text) <= limit:
         return text
+    if limit < 40:  # no room for both ends and the marker
+        return text[-limit:] if limit > 0 else ""
     head = limit * 2 // 3
     return text[:head] + " [...] " + text[-(limit - head - 7):]
 
@@ -179,7 +182,11 @@ class ChatGenerator:
             stage=ctx.stage or "unknown", next_stage=ctx.next_stage or "none",
             profile=ctx.profile_note or "not given",
             shape=prompts.LLM_SHAPES.get(ctx.shape, prompts.LLM_SHAPES["open"]))
-        question = head_and_tail(ctx.question, self.budget_tokens)  # bounded again below
+        fixed = approx_tokens(system) + approx_tokens(
+            prompts.LLM_USER_TEMPLATE.format(passages="", question="")) + 2
+        # the question gets at most half of what the instructions leave, the passages the rest
+        q_chars = max(0, (self.budget_tokens - fixed) // 2) * 3
+        question = head_and_tail(ctx.question, min(self.budget_tokens, q_chars))
         frame = prompts.LLM_USER_TEMPLATE.format(passages="", question=question)
         room = self.budget_tokens - approx_tokens(system) - approx_tokens(frame) - 2
         passages, kept = numbered_passages(ctx, max(room, 0))

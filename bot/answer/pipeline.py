@@ -20,19 +20,33 @@ from typing import Any
 from langchain_core.runnables import RunnableGenerator, RunnableLambda
 
 from bot.answer.chain import ChainInput, place_on_chain
-from bot.answer.context import ContextBuilder, Found, Placed, Prepared
+from bot.answer.context import ContextBuilder
 from bot.answer.generators import Generator, pieces_of
 from bot.answer.hygiene import InputProblem, check_input
 from bot.answer.model import Answer, Source
 from bot.answer.reply import Composed
 from bot.answer.retrieval import Hit, HybridRetriever, Mode
 from bot.answer.scope import ScopeGuard
+from bot.answer.shape import question_of
 from bot.answer.stages import StageDetector
+from bot.answer.text import terms
+from bot.answer.turn import Found, Placed, Prepared
 from bot.learner.profile import LearnerProfile, asks_for_material, match_role, require_known
 from bot.learner.progress import asks_after_that, asks_next
 from bot.learner.roadmap import Learner, LearnerStore
 from bot.store.state import StateStore
 from corpus.schema import Corpus, Role
+
+# content words the statements beside a "what next?" may hold and still say nothing of where
+# the learner is ("I'm new here. What should I learn next?")
+SAYS_LITTLE = 3
+
+
+def says_little(message: str) -> bool:
+    """Whether a message tells little beyond its question: the words around the question
+    sentence ("my portfolio has six half-finished projects") say where the learner is."""
+    told = message.replace(question_of(message), " ")
+    return len(terms(told)) <= SAYS_LITTLE
 
 GUIDES_AND_ROLES = {"kind": {"$in": ["guide", "role"]}}
 
@@ -143,8 +157,10 @@ class CareerBot:
             asks_next=asks_next(p.learner.question),
             after_that=asks_after_that(p.learner.question),
             has_topic=has_topic, previous=p.state.previous_stage,
-            asks_material=asks_for_material(request)))
+            asks_material=asks_for_material(request),
+            says_little=says_little(p.learner.question)))
         bare_next = not has_topic and (asks_next(p.learner.question)
+                                        or asks_after_that(p.learner.question)
                                         or not request.strip())
         return self.builder.build(f, stage, why, mode=self.retrieval_mode,
                                   use_filters=self.use_filters, top_k=self.top_k,

@@ -1,7 +1,7 @@
-"""Every fixed reply, template and prompt careerbot uses, in one place.
+"""The bot's words: fixed replies, the composer's copy and the LLM prompts, in one place.
 
-Copy is data: front ends and the generators read it from here, tests check it, and a change
-of wording is a reviewed change of this file.
+Copy is data: the generators read it from here, tests check it, and a change of wording is a
+reviewed change of this file. What front ends show around an answer is in ``ui/copy.py``.
 """
 
 from __future__ import annotations
@@ -16,18 +16,7 @@ TOO_LONG = (
     "Your message is {length} characters long; the limit is {limit}. "
     "Please shorten it (for a CV, paste the skills and experience sections only)."
 )
-SLOW_DOWN = "You are sending messages quickly. Please wait a minute and try again."
-BUSY = "careerbot is busy right now. Please try again in a few seconds."
-INDEX_MISSING = "The knowledge base is not built yet: run `careerbot index`."
-ANSWER_FAILED = "Sorry, something went wrong while answering. Please try again in a moment."
 
-# The web app's feedback copy; reasons are what a thumbs-down asks for (issue 12).
-FEEDBACK_REASONS: tuple[str, ...] = ("wrong", "outdated", "broken link", "wrong level",
-                                     "off-topic")
-FEEDBACK_THANKS_UP = "Thanks! Glad it helped."
-FEEDBACK_THANKS_DOWN = "Thanks, noted. Your feedback helps improve careerbot's answers."
-FEEDBACK_NOTHING = "Ask a question first, then rate the answer."
-FORGOTTEN = "Done: {n} stored records about you were deleted. This chat starts afresh."
 
 DECLINE_OFF_TOPIC = (
     "I can only help with building a career in AI and data: choosing a role, skills to learn, "
@@ -38,6 +27,31 @@ DECLINE_INJECTION = (
     "I can't change my instructions or reveal how I am set up, but I'm happy to help with "
     "your AI career. For example: \"Which projects should I build for an ML engineer "
     "portfolio?\""
+)
+DECLINE_DISHONEST = (
+    "I won't help with that: a faked degree, invented experience or cheating in an interview "
+    "or assessment is usually found out by background checks or on the job, and it can cost "
+    "the offer or the job later. I can help with an honest route instead. Most data and AI "
+    "roles hire on skills people can see: a few solid projects, a clear CV and a referral "
+    "count for more than a certificate. Try: \"How do I get a data job without a "
+    "degree?\""
+)
+# Requests to deceive an employer: fake credentials, invented experience, cheating.
+DISHONEST_PATTERNS: tuple[str, ...] = (
+    r"\b(fake|forge|forged|falsify|fabricate|invent|make up|buy)\b.{0,40}\b(degree|diploma|"
+    r"certificates?|certifications?|transcripts?|references?|experience|job titles?|"
+    r"employment|work history|credentials?|reference letters?)\b",
+    r"\b(lie|lying|lied)\b.{0,30}\b(on|in|about)\b.{0,20}\b(resume|cv|application|degree|"
+    r"experience|background check|interview)\b",
+    r"\b(cheat|cheating)\b.{0,30}\b(interview|assessment|coding test|take[- ]home|"
+    r"exam|background check|hackerrank|leetcode|codesignal)\b",
+    r"\b(pass|beat|fool|trick|get past|get around|bypass)\b.{0,20}\b(background check|"
+    r"degree verification|employment verification)\b",
+)
+NOTHING_FOUND = (
+    "I don't have curated material that answers this. Try asking about one step of an AI "
+    "career: the roles, the skills a role needs, resources to learn from, a portfolio, the "
+    "job search or staying current."
 )
 WEAK_EVIDENCE = (
     "I don't have curated material that answers this precisely, so here is the closest "
@@ -157,52 +171,37 @@ OFF_TOPIC_EXAMPLES: tuple[str, ...] = (
     "How do I learn to speak Spanish fluently?",
     "How can I get a job as a chef in a restaurant?",
     "What is the best way to learn to paint with watercolours?",
+    "How do I become a truck driver?",
+    "Which guitar course is best for beginners?",
+    "How do I find a real estate agent to sell my house?",
+    "How do I become an electrician or a plumber?",
+    "Should I rent or buy a flat?",
 )
-
-# The grounded composer's phrasing, per stage: where the user is and what to do there.
-STAGE_INTROS: dict[str, str] = {
-    "landscape": "You are at the start: getting the big picture of the AI field and its roles.",
-    "building-blocks": "You are working on the building blocks: the core concepts, process "
-                       "and tools of your target role.",
-    "resources": "You are choosing learning resources: a few good ones, used well, beat a "
-                 "long list.",
-    "portfolio": "You are building your portfolio: showing what you can do with projects "
-                 "people can see.",
-    "network-and-job": "You are turning skills into a job: networking, referrals, "
-                       "applications and interviews.",
-    "future-proof": "You are keeping your career future-proof: staying current and "
-                    "revising your roadmap as the field changes.",
-}
-STAGE_NAMES: dict[str, str] = {
-    "landscape": "Navigate the landscape",
-    "building-blocks": "Work on building blocks",
-    "resources": "Utilize the resources",
-    "portfolio": "Build your portfolio",
-    "network-and-job": "Network & land the job",
-    "future-proof": "Make your career future-proof",
-}
-NEXT_STAGE_HINTS: dict[str, str] = {
-    "landscape": "Once you have picked a target role, move on to its building blocks: the "
-                 "maths, programming and tools it needs.",
-    "building-blocks": "When the basics feel familiar, pick a small set of resources "
-                       "(a book, a course, a data set) to go deeper.",
-    "resources": "As you learn, start turning exercises into portfolio projects that "
-                 "others can see.",
-    "portfolio": "With two or three solid projects, start networking and applying: "
-                 "people who know your work can refer you.",
-    "network-and-job": "Once you land the role, plan how you will keep your skills "
-                       "current as the field moves.",
-    "future-proof": "Review your roadmap every few months and go back to any stage "
-                    "where you find a gap.",
-}
 
 # The grounded composer's words around the quoted corpus text (bot/answer/composer.py).
 STEPS_TITLES: dict[str, str] = {
     "yes_no": "Why, and what to do", "define": "In practice", "how_many": "How to get there",
     "choose": "Why", "best": "Why", "where": "How to use them", "how_to": "How to do it",
-    "what_next": "Your next steps", "gap_review": "What to do first", "open": "What to do",
+    "what_next": "Your next steps", "gap_review": "The gaps to close, in order",
+    "open": "What to do",
 }
 RESOURCES_TITLE = "Resources to use"
+NEXT_STEP_LABEL = "Your next step:"
+COMPARE_LEAD = "Start with {first} {cite_first}: {why}. {gist_first}"
+COMPARE_SECOND = "Keep {second} {cite_second} for after it: {gist_second}"
+COMPARE_WHY = {"level": "it is the gentler of the two ({first_level}, against {second_level})",
+               "your_level": "it is written for your level ({first_level}; the other is "
+                             "{second_level})",
+               "cost": "it is {first_cost}, and the other is {second_cost}",
+               "hours": "it is the shorter of the two (about {first_hours} h against "
+                        "{second_hours} h)"}
+COMPARE_EITHER = ("Either is a sound start: both are {level} and {cost}. {first} {cite_first}: "
+                  "{gist_first} {second} {cite_second}: {gist_second} Pick the one whose "
+                  "approach suits you and finish it before opening the other.")
+COMPARE_NEXT = ("Open the first chapter or lesson of {first} this week, set a date to finish "
+                "it, and leave {second} until then.")
+FIT = "**From your background:** {strengths}"
+BRIDGE_ROLES = "Roles one step from it: {roles}."
 ROLES_TITLE = "Roles to look at"
 NOTHING_MATCHES = "No curated resource matches {filters}; try loosening the filter."
 WHY_FINISHED = "finished {titles}"
@@ -210,15 +209,37 @@ WHY_AND_HAVE = ", and you have "
 WHY_DONE = "You have {done}, so the next link on your chain is {gap}."
 WHY_DONE_BUT = "You have {done} but not yet {missing}, so the next link on your chain is {gap}."
 WHY_MISSING = "Without {missing} yet, the next link on your chain is {gap}."
+NEXT_LINK = "The next link on your chain is {gap}."
 WHY_LAST = "You have {done}, so you are at the last link of the chain: {gap}."
 LEARNING_ORDER = "For the {role} role, learn in this order: {order} {cite}."
 YOU_HAVE = "You already have {have}."
 LEAD_WHERE = "Good places to look: {places}."
 LEAD_PICK = "Start with {first}"
+# the next step after a pick, by kind of resource ("default" for the others)
+PICK_NEXT = {
+    "course": "Enrol in {title} and finish its first module this week, doing every exercise "
+              "yourself rather than only watching.",
+    "book": "Get {title} and work through its first chapter this week: try what it shows "
+            "yourself and write a short summary in your own words.",
+    "dataset": "Download {title} this week and write down one question you could answer with "
+               "it in a small project.",
+    "community": "Join {title} this week, read the recent threads, and ask or answer one "
+                 "question.",
+    "default": "Set aside one session this week for {title} and note one idea from it you can "
+               "try in your own work.",
+}
 LEAD_ROLES = "The main roles to look at: {roles}; each is described below."
 GAP_REVIEW = ("Against the {role} role {cite}, what you describe already covers {have}; "
               "it still lacks {lack}. Learn {first} first: it comes earliest in the role's "
               "learning order.")
+GAP_REVIEW_FRONTIER = ("Against the {role} role {cite}, what you describe already covers "
+                       "{have}; it still lacks {lack}. Learn {first} next: it is the next "
+                       "skill after what you already do, and you can firm up {earlier} "
+                       "alongside.")
+GAP_SKILL = "**{name}**: {why}. {cite}"
+GAP_NEXT_STEP = ("Start on {first} this week: take one resource below and use it on a small "
+                 "piece of your own work or a public data set, then add what you built to "
+                 "your CV.")
 GAP_NOTHING_YET = "none of its core skills yet"
 AFTER_LABEL = "After that"
 AFTER_NEXT = " (next: {name})"
@@ -226,8 +247,6 @@ PROFILE_TIME_BACKGROUND = ("As a {background} with about {hours} hours a week, {
 PROFILE_TIME = "With about {hours} hours a week, {advice}."
 PROFILE_FEW_HOURS = "take one resource at a time and give each stage a few months"
 PROFILE_MORE_HOURS = "keep to one main resource per stage and build as you learn"
-SOURCE_CHECKED = "checked {when}"
-CORPUS_VERSION = "Knowledge base {version}"
 STALE_NOTE = "(last checked {when}: confirm the details on the site)"
 FINISHED_ACK = "Since you have finished {titles}, it is left out of the resources below."
 
@@ -290,67 +309,10 @@ statements that the passages support. Reply with the number only.
 {answer}
 </answer>"""
 
-# Slack copy (ui/slack*.py): commands, buttons and the lines around an answer.
-SLACK_HELP = (
-    "Ask me about building a career in AI: mention me in a channel "
-    "(`@careerbot How do I become an ML engineer?`), send me a direct message, or use "
-    "`/careerbot <question>` for an answer only you see. `/careerbot assess` runs the "
-    "self-assessment; `/careerbot forget` deletes everything I hold about you."
-)
-SLACK_ASSESS_SOON = (
-    "The self-assessment is not available here yet. Meanwhile, tell me your target role, "
-    "level and hours per week, e.g. `/careerbot I'm a beginner aiming for data scientist, "
-    "5 hours a week`, and I'll keep it for your next answers."
-)
-SLACK_SHARE = "Share in channel"
-SLACK_SHARED_BY = "Shared by <@{user}> via /careerbot"
-SLACK_SHARE_GONE = "That answer is no longer available to share; ask again with /careerbot."
-SLACK_HELPFUL = "Helpful"
-SLACK_NOT_HELPFUL = "Not helpful"
-SLACK_SOURCES = "Sources"
-SLACK_STAGE_LINE = "Stage: {stage}"
-SLACK_NEXT_LINE = "Next: {next_stage}"
-SLACK_ASSESS_TITLE = "Where am I?"
-SLACK_ASSESS_SUBMIT = "See my stage"
-SLACK_ASSESS_MISSING = "Please answer this question."
-SLACK_ASSESS_RESULT = (
-    "**Your stage: {stage}**\n{explanation}\n\n**Next step:** {action}\n\n"
-    "Your roadmap is saved; ask me anything to go on from here."
-)
 
 # The self-assessment and the plan (bot/learner/assess.py, bot/learner/plan.py).
 PLAN_REVIEW_DUE = (
     "Your learning plan was due for review on {date} ({done} of {total} items done): "
     "re-take the self-assessment and regenerate your plan so it fits where you are now."
 )
-ASSESS_SAVED = "Saved: your roadmap now starts at {stage} ({name})."
 
-# The web app's "Assess me" and "My plan" tabs (ui/web_plan.py).
-WEB_ASSESS_MISSING = "The self-assessment is not available: the corpus has no assessment.yaml."
-WEB_ASSESS_UNANSWERED = "Please answer {n} more question(s) first:\n{questions}"
-WEB_ASSESS_RESULT = (
-    "### Your stage: {stage} (`{slug}`)\n{explanation}\n\n**Next step:** {action}\n\n"
-    "Your roadmap is saved. Build your week-by-week plan in **My plan**."
-)
-WEB_PLAN_NONE = "No plan yet: press **Build / refresh plan**."
-WEB_PLAN_EMPTY = (
-    "*No plan yet. Take **Assess me** first to start at your stage, set your hours a week in "
-    "the profile on the Chat tab, then press **Build / refresh plan**.*"
-)
-WEB_PLAN_BUILT = (
-    "{status}: {weeks} weeks at {hours} a week from stage {stage}; review by {review}."
-)
-WEB_PLAN_KEPT = "{n} ticked item(s) kept."
-WEB_PLAN_FAILED = "Sorry, the plan could not be built just now. Please try again."
-WEB_PLAN_TICKED = "Saved: {done} of {total} items done."
-WEB_PLAN_STALE = "This plan changed in another window; here is the current one."
-WEB_PLAN_IMPORTED = "Imported: {done} of {total} items done ({changed} changed)."
-WEB_PLAN_IMPORT_UNKNOWN = "{n} item(s) in the file are not in this plan and were skipped."
-WEB_PLAN_IMPORT_BAD = (
-    "That file has no plan checkboxes. Upload a Markdown plan downloaded here, with lines "
-    "like - [x] `res-book-islp` ..."
-)
-WEB_PLAN_HOURS_ASSUMED = (
-    "*{hours} a week assumed: set your hours in the profile on the Chat tab, then rebuild.*"
-)
-WEB_PLAN_FREE_WEEK = "*A free week: catch up, or practise what you learnt.*"

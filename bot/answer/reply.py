@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.answer import prompts
 from bot.answer.retrieval import Hit
 from bot.answer.text import is_action, sentence_split
 
@@ -37,7 +38,9 @@ class Reply:
     """The parts of one answer, in reading order."""
 
     lead: str = ""  # the direct answer: a verdict, a pick, a number, a place, the next step
+    fit: str = ""  # what the learner's background brings, said to them
     why: str = ""  # where the learner stands on the chain, and why
+    next_step: str = ""  # the one concrete thing to do now, when the answer has one
     steps_title: str = ""
     steps: list[str] = field(default_factory=list)
     resources_title: str = ""
@@ -47,7 +50,9 @@ class Reply:
 
     def markdown(self) -> str:
         """The answer as Markdown: the direct answer first, so it streams first."""
-        blocks = [b for b in (self.lead, self.why) if b]
+        blocks = [b for b in (self.lead, self.fit, self.why) if b]
+        if self.next_step:
+            blocks.append(f"**{prompts.NEXT_STEP_LABEL}** {self.next_step}")
         if self.steps:
             numbered = "\n".join(f"{i}. {s}" for i, s in enumerate(self.steps, 1))
             blocks.append(f"**{self.steps_title}**\n{numbered}" if self.steps_title
@@ -72,8 +77,8 @@ class Reply:
         def sub(m: re.Match[str]) -> str:
             return f"[{order.get(int(m.group(1)), int(m.group(1)))}]"
 
-        self.lead, self.why, self.after = (_CITE.sub(sub, t) for t in
-                                           (self.lead, self.why, self.after))
+        self.lead, self.why, self.next_step, self.after = (
+            _CITE.sub(sub, t) for t in (self.lead, self.why, self.next_step, self.after))
         self.steps = [_CITE.sub(sub, t) for t in self.steps]
         self.resources = [_CITE.sub(sub, t) for t in self.resources]
         self.notes = [_CITE.sub(sub, t) for t in self.notes]
@@ -83,6 +88,9 @@ class Reply:
     def next_action(self) -> str:
         """The first thing to *do* among the steps (a sentence that reads as an action, not a
         description), as the roadmap keeps it: plain text, no citation markers."""
+        if self.next_step:  # said as the one thing to do now
+            plain = re.sub(r"\s*\[\d+\]", "", self.next_step).replace("**", "").strip()
+            return next(iter(sentence_split(plain)), plain)
         for text in self.steps:
             plain = re.sub(r"\s*\[\d+\]", "", text).replace("**", "").strip()
             for sentence in sentence_split(plain):

@@ -13,8 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, PrivateAttr
 
-from index.embedder import Encoder
 from index.reader import OpenIndex
 from index.store import RECORD_FIELDS, stored_records
 
@@ -113,8 +116,12 @@ def matches(meta: dict[str, Any], where: dict[str, Any] | None) -> bool:
     return True
 
 
-class HybridRetriever:
-    """Dense + BM25 retrieval over an open index.
+class HybridRetriever(BaseRetriever):
+    """Dense + BM25 retrieval over an open index, usable as any LangChain retriever.
+
+    careerbot calls :meth:`search` (hits with their scores and filters); other LangChain code
+    can ``invoke("question")`` it for ``k`` Documents (``where`` and ``mode`` as configured),
+    or put it in a chain like any other retriever.
 
     ``refresh(current_collection)`` returns a newer :class:`OpenIndex` when the manifest has
     moved on (another process re-indexed), else None. It is consulted every
@@ -122,16 +129,26 @@ class HybridRetriever:
     running workers follow re-indexing without a restart.
     """
 
-    def __init__(self, index: OpenIndex, encoder: Encoder,
-                 refresh: Callable[[str], OpenIndex | None] | None = None,
-                 check_every_s: float = 30.0):
-        self.index = index
-        self.encoder = encoder
-        self.refresh = refresh
-        self.check_every_s = check_every_s
-        self._checked = time.monotonic()
-        self._lock = threading.Lock()
-        self._vectors: dict[str, np.ndarray] = {}
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: Any  # OpenIndex
+    encoder: Any  # Encoder
+    refresh: Callable[[str], OpenIndex | None] | None = None
+    check_every_s: float = 30.0
+    k: int = 6  # what ``invoke`` returns
+    where: dict[str, Any] | None = None
+    mode: Mode = "hybrid"
+    _checked: float = PrivateAttr(default_factory=time.monotonic)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _vectors: dict[str, np.ndarray] = PrivateAttr(default_factory=dict)
+
+    def _get_relevant_documents(self, query: str, *,
+                                run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        """LangChain's entry point: the best ``k`` chunks as Documents (text, metadata with
+        ``id`` and fused ``score``)."""
+        return [Document(page_content=h.text, id=h.chunk_id,
+                         metadata={**h.meta, "id": h.chunk_id, "score": h.score})
+                for h in self.search(query, k=self.k, where=self.where, mode=self.mode)]
 
     def follow_manifest(self, force: bool = False) -> bool:
         """Switch to the current index if it changed; True when it did."""

@@ -16,13 +16,18 @@ import numpy as np
 from bot.answer import prompts
 
 _INJECTION = [re.compile(p, re.I) for p in prompts.INJECTION_PATTERNS]
+_DISHONEST = [re.compile(p, re.I) for p in prompts.DISHONEST_PATTERNS]
 # Words that only careers in AI and data use: with one of these, only a clearly closer
 # off-topic anchor declines.
 _DOMAIN = re.compile(
     r"\b(ai|a\.i\.|artificial intelligence|machine learning|ml|deep learning|dl|data|"
     r"datasets?|models?|neural|kaggle|github|analytics|python|sql|statistics|stats|"
     r"math\w*|llms?|nlp|computer vision|mlops|pytorch|tensorflow|algorithms?|gpt|chatgpt|"
-    r"prompt engineering|rag|transformers?|data scientists?|analysts?|programming|coding)\b",
+    r"prompt engineering|rag|transformers?|data scientists?|analysts?|programming|coding|"
+    r"tableau|power bi|looker|excel|spreadsheets?|dashboards?|langchain|llamaindex|docker|"
+    r"kubernetes|spark|hadoop|airflow|dbt|snowflake|databricks|bigquery|aws|azure|gcp|"
+    r"pandas|numpy|scikit-learn|sklearn|jupyter|git|leetcode|etl|warehouses?|"
+    r"embeddings?|fine-?tuning|mlflow|statistical|regression|classification)\b",
     re.I)
 # Career words that other careers share ("learn guitar", "a job as a truck driver"): they
 # lean towards answering, but an off-topic anchor that is as close still declines.
@@ -36,27 +41,39 @@ _CAREER = re.compile(
 @dataclass
 class ScopeDecision:
     declined: bool
-    reason: str | None  # "injection" | "off_topic" | None
+    reason: str | None  # "dishonest" | "injection" | "off_topic" | None
     in_score: float
     off_score: float
 
     @property
     def reply(self) -> str:
-        return prompts.DECLINE_INJECTION if self.reason == "injection" \
-            else prompts.DECLINE_OFF_TOPIC
+        return {"dishonest": prompts.DECLINE_DISHONEST,
+                "injection": prompts.DECLINE_INJECTION}.get(self.reason or "",
+                                                           prompts.DECLINE_OFF_TOPIC)
 
 
 def looks_like_injection(text: str) -> bool:
     return any(p.search(text) for p in _INJECTION)
 
 
+def asks_to_deceive(text: str) -> bool:
+    """A request to fake credentials or experience, or to cheat an employer's checks: it
+    gets an honest decline (with an honest route), not the reply to an injection."""
+    return any(p.search(text) for p in _DISHONEST)
+
+
 class ScopeGuard:
     """Decides whether careerbot should answer; thresholds measured on the dev set."""
 
     def __init__(self, in_vectors: np.ndarray, off_vectors: np.ndarray,
-                 margin: float = 0.02, floor: float = 0.22):
+                 margin: float = 0.02, floor: float = 0.22,
+                 asked_here: np.ndarray | None = None):
+        """``asked_here``: questions people really ask careerbot (the answer cards'
+        phrasings); they count as in-scope examples for a message with a career or domain
+        word in it ("can I negotiate a signing bonus?"), not for one without."""
         self.in_vectors = in_vectors
         self.off_vectors = off_vectors
+        self.asked_here = asked_here
         self.margin = margin
         self.floor = floor
 
@@ -64,10 +81,15 @@ class ScopeGuard:
                in_conversation: bool = False) -> ScopeDecision:
         """``in_conversation``: the user has a profile or history, so a terse request
         ("recommend something to read next") is read in that context."""
+        if asks_to_deceive(text):
+            return ScopeDecision(True, "dishonest", 0.0, 0.0)
         if looks_like_injection(text):
             return ScopeDecision(True, "injection", 0.0, 0.0)
         in_score = max(float((self.in_vectors @ qvec).max()), top_corpus_sim)
         off_score = float((self.off_vectors @ qvec).max())
+        worded = bool(_DOMAIN.search(text) or _CAREER.search(text))
+        if worded and self.asked_here is not None and len(self.asked_here):
+            in_score = max(in_score, float((self.asked_here @ qvec).max()))
         if _DOMAIN.search(text) or in_conversation:
             declined = off_score > in_score + 0.15 or in_score < self.floor * 0.6
         elif _CAREER.search(text):

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 
+from bot.answer.text import terms
+
+# words of a pasted CV, for the shape of a long message (bot/answer/gaps.py reads the CV)
 _CV_HINT = re.compile(r"\b(experience|skills|worked|resume|résumé|cv|education|projects?|"
                       r"proficient|years)\b", re.I)
 _GAP = re.compile(r"\b(what (skills )?am i missing|what('s| is) missing|gaps? (between|in my)|"
@@ -82,4 +85,26 @@ def _last_question(text: str) -> str:
     return (asked[-1] if asked else parts[-1] if parts else text)
 
 
-__all__ = ["question_shape"]
+_ASKS = re.compile(r"(what|which|how|where|when|why|should|can|could|do|does|is|are)\b", re.I)
+
+
+def _asking(text: str) -> list[str]:
+    parts = [p.strip() for p in re.split(r"(?<=[.!?])[,;]?\s+|\n+|,\s*(?=(what|which|how|"
+                                         r"where|when|why|should|can|could|do|is|are)\b)",
+                                         text) if p and p.strip()]
+    return [p for p in parts if p.endswith("?") or _ASKS.match(p)]
+
+
+def question_of(text: str) -> str:
+    """The sentence that asks, in a message that also tells ("I'm a nurse. Which role?")."""
+    asked = _asking(text)
+    return asked[-1] if asked else text
+
+
+def asked_parts(text: str) -> list[str]:
+    """The message, then each sentence in it that asks (when there is more than the one)."""
+    asked = [p for p in _asking(text) if p != text.strip() and len(terms(p)) >= 2]
+    return list(dict.fromkeys([text, *asked]))
+
+
+__all__ = ["asked_parts", "question_of", "question_shape"]

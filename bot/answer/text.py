@@ -6,8 +6,10 @@ quoted, and a quote never starts with a sentence that points back at text it lea
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
+from typing import Any
 
 from bot.answer.scope import looks_like_injection
 from corpus.units import dangles
@@ -39,7 +41,19 @@ ACTION = re.compile(
     r"make|ask|join|apply|contribute|publish|share|prepare|review|set|plan|add|aim|begin|"
     r"follow|treat|reach|talk|schedule|track|list|study|revisit|put|work|look|prefer|avoid|"
     r"give|take|find|aim|block|turn|replace|note|rewrite|tailor|send|do|check|compare|"
-    r"collect|finish|deploy|document|explain|show|ship|go)\b", re.I)
+    r"collect|finish|deploy|document|explain|show|ship|go|open|count|run|subscribe|train|"
+    r"download|watch|load|search|save|draft|create|install|book|draw|copy|decide|test|"
+    r"listen|cut|answer|enrol|enroll|mark|pin|sample|fit|fine-tune|wrap|simulate|embed|"
+    r"split|call|map|bookmark|offer|agree|update|rebuild|shortlist|sketch|email|solve|rate|"
+    r"score|reply|click|widen|design|move|outline|photograph|get|clone|revoke|name|post|"
+    r"log|close|estimate|message|sign up|register|fork|record|measure|pair|attend|enter|"
+    r"rehearse|reproduce|swap|label|summari[sz]e|skim|visit|browse|fill|upload|turn|forget|"
+    r"print|compute|record|give|finish|look|fine-tune)\b"
+    r"|^(before|for|in|on|once|this|tonight|if|within|next|after|over|by|each|every)\b"
+    r"[^.]{0,80}?,\s*(start|pick|choose|build|write|read|learn|make|ask|join|apply|open|"
+    r"count|run|list|try|find|take|spend|set|add|draft|send|book|watch|search|create|post|"
+    r"update|review|compare|check|note|mark|do|get|go|put|pin|schedule|record|print|"
+    r"compute|fine-tune|give|split|decide|look|finish|reproduce|write|open)\b", re.I)
 _ROLE_ORDER = re.compile(r"\blearn in this order\b|\bskills are missing\b", re.I)
 
 
@@ -55,6 +69,13 @@ def terms(text: str) -> set[str]:
 
 def sentence_split(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def in_sentence(name: str) -> str:
+    """A name as it reads mid-sentence: "Data analyst" -> "data analyst", "ML engineer" and
+    "AI product manager" keep their capitals."""
+    first = name.split(" ", 1)[0]
+    return name if len(first) > 1 and first[:2].isupper() else name[:1].lower() + name[1:]
 
 
 def is_action(sentence: str) -> bool:
@@ -106,5 +127,27 @@ def best_sentences(text: str, query_terms: set[str], n: int,
     return sents[start:best + n]
 
 
-__all__ = ["ACTION", "STOP", "best_sentences", "is_action", "overlap", "safe_sentences",
-           "sentence_split", "terms"]
+def describe_resource(hit: Any) -> str:
+    """A resource hit as one line: bold title, (format, level, cost, hours), its gist."""
+    meta = hit.meta
+    bits = [str(meta.get("format", "resource"))]
+    if meta.get("level") and meta.get("level") != "any":
+        bits.append(str(meta["level"]))
+    if meta.get("cost"):
+        bits.append(str(meta["cost"]))
+    hours = meta.get("hours") or 0
+    if hours:
+        bits.append(f"about {int(hours)} h")
+    summary = safe_sentences(hit.text)
+    gist = summary[0] if summary else ""
+    return f"**{meta.get('title', hit.source_id)}** ({', '.join(bits)}): {gist}"
+
+
+def month_name(month: str) -> str:
+    """``2025-01`` as people write it: ``Jan 2025``."""
+    year, mon = month.split("-")
+    return f"{calendar.month_abbr[int(mon)]} {year}"
+
+
+__all__ = ["ACTION", "STOP", "best_sentences", "describe_resource", "is_action", "month_name",
+           "overlap", "safe_sentences", "sentence_split", "terms"]

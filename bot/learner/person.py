@@ -19,9 +19,10 @@ from corpus.schema import Corpus
 
 # a clause in which someone describes themselves (not what they want to become)
 _SELF = re.compile(
-    r"\b(i'?m|i am|i work|i worked|i've been|i have been|my background|i studied|i graduated|"
+    r"\b(i'?m|i am|i work|i worked|i'?ve (been|worked|spent)|i have (been|worked|spent)|"
+    r"my background|i studied|i graduated|i teach|i taught|i served|i run|i manage|"
     r"i have an? (\w+ )?(degree|phd|master'?s|bachelor'?s|msc|bsc)|coming from|i come from|"
-    r"years (as|in)|i used to be|i was an?|currently an?)\b", re.I)
+    r"(years?|yrs) (as|in)|for \d+ (years|yrs)|i used to be|i was an?|currently an?)\b", re.I)
 _WANT = re.compile(r"\b(want|wanna|hope|hoping|aim|aiming|plan|planning|become|becoming|"
                    r"switch(ing)? to|move into|transition(ing)? (in)?to|get into|break into|"
                    r"land|dream)\b", re.I)
@@ -88,8 +89,10 @@ class PersonReader:
             for clause in clauses(text):
                 if is_question(clause):
                     continue
-                if _SELF.search(clause) and not _WANT.search(clause):
-                    about.append(clause)
+                told, want = _SELF.search(clause), _WANT.search(clause)
+                if told and (want is None or told.start() < want.start()):
+                    # "I'm a nurse and want to get into data": the part before the wish
+                    about.append(clause[:want.start()] if want else clause)
                 if _USES.search(clause) and not _DENY.search(clause):
                     uses.append(clause)
         matched = [b for b, pats in self.backgrounds

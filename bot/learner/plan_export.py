@@ -13,7 +13,6 @@ import hashlib
 import re
 from typing import Any
 
-from bot.answer import prompts
 from bot.learner.plan import Plan, PlanItem, load_plan
 
 _TICK = re.compile(r"^\s*[-*+]\s+\[([ xX])\]\s+`([^`\s]+)`")
@@ -50,14 +49,14 @@ def _profile_line(plan: Plan) -> str:
     return " · ".join(bits)
 
 
-def to_markdown(plan: Plan, user_id: str | None = None) -> str:
+def to_markdown(plan: Plan, user_id: str | None = None, stage_name: str | None = None) -> str:
     """The plan as Markdown: one section per week, one checkbox per item, ids in backticks."""
     done, total = plan.progress()
     who = f" for {user_id}" if user_id else ""
     lines = [
         f"# careerbot plan{who}: {plan.weeks} weeks from {plan.start.isoformat()}", "",
         _profile_line(plan),
-        f"Stage now: {plan.stage} ({prompts.STAGE_NAMES.get(plan.stage, plan.stage)})",
+        f"Stage now: {plan.stage} ({stage_name or plan.stage})",
         f"**Review by: {plan.review_by.isoformat()}**. Progress: {done} of {total} done.", "",
         "Tick items as you finish them (`- [x]`), then run "
         "`careerbot plan --import THIS_FILE` to keep your progress.", "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.answer.composer import terms
+from bot.answer.text import terms
 from bot.learner.profile import LearnerProfile
 from corpus.schema import LEVELS, Corpus, Guide, Resource, Role
 

@@ -152,6 +152,35 @@ def match_role(text: str, roles: list[Role]) -> Role | None:
     return best[1] if best else None
 
 
+_TARGET_CUE = re.compile(
+    r"\b(for|as|into|to|become|becoming|be|target(?: role)?(?: is)?:?|targeting|towards?|"
+    r"goal(?: is)?:?|aim(?:ing)? (?:at|for)|going for|want to be|hired as|"
+    r"switch(?:ing)? to|move (?:in)?to)\s+(?:an?\s+|the\s+)?"
+    r"(?:(?:junior|senior|entry[- ]level)\s+)?$", re.I)
+_SELF_CUE = re.compile(
+    r"\b(i'?m|i am|im|work(?:ed|ing)? as|currently|job as|worked|"
+    r"(?:yrs?|years?|months?)(?: of experience)?(?: as| in)?|experience(?: as| in)?:?)"
+    r"\s+(?:an?\s+)?(?:(?:junior|senior)\s+)?$", re.I)
+
+
+def target_role(text: str, roles: list[Role]) -> Role | None:
+    """The role a message aims at when it names several: "2 yrs data analyst ... what am I
+    missing for ML engineer roles?" aims at ML engineer. A role named after a cue of wanting
+    ("for", "become", "target is") beats one named as what the asker is or was."""
+    low = text.lower()
+    best: tuple[tuple[int, int], Role] | None = None
+    for role in roles:
+        names = {role.id.replace("-", " "), role.name.lower(), *(a.lower() for a in role.aliases)}
+        for name in names:
+            for m in re.finditer(r"(?<![a-z0-9])" + re.escape(name) + r"(?![a-z0-9])", low):
+                before = low[max(0, m.start() - 40):m.start()]
+                score = 2 * bool(_TARGET_CUE.search(before)) - 3 * bool(_SELF_CUE.search(before))
+                key = (score, len(name))
+                if best is None or key > best[0]:
+                    best = (key, role)
+    return best[1] if best else match_role(text, roles)
+
+
 _HOURS = re.compile(
     r"(\d{1,2}(?:\.\d)?)\s*(?:-|to)?\s*(?:\d{1,2}\s*)?(?:hours?|hrs?|h)\b"
     r"(?:\s*(?:a|per|each|every|/)\s*week|\s*weekly|\s*a\s*wk|\s*/\s*wk)", re.I)
@@ -228,7 +257,8 @@ def asks_for_free(text: str) -> bool:
 
 
 _MATERIAL = re.compile(r"\b(course|courses|book|books|textbook|tutorials?|resources?|"
-                       r"reading|read next|mooc|specializ\w+|specialis\w+|lectures?|"
+                       r"reading list|further reading|(?:something|what) to read|read next|"
+                       r"mooc|specializ\w+|specialis\w+|lectures?|"
                        r"certificat\w*|podcasts?|newsletters?|videos?)\b", re.I)
 
 

@@ -45,8 +45,10 @@ _NEXT = re.compile(
     r"what (?:do|should|can|could|would) i (?:be )?(?:do|doing|learn|focus on|work on|"
     r"tackle|study)(?: (?:now|next|then|first))?|where (?:do|should) i go (?:from here|next)|"
     r"what comes next|(?:so|ok|okay),? (?:what|now)\b|where am i|which stage am i|"
+    r"what (?:to|i should) (?:learn|do|study|focus on|work on)(?: next| now| first)?\W*$|"
     r"how do i move forward|what(?:'?s| is) left|what else (?:should|do) i|"
-    r"where (?:do|should|can) i (?:even )?(?:start|begin))", re.I)
+    r"where (?:do|should|can) i (?:even )?(?:start|begin))|"
+    r"(?:^|[.!?,;:]\s*|\band\s+)(?:so\s+|ok\s+|okay\s+|now\s+)?(?:what\s+)?next\s*\?", re.I)
 _AFTER = re.compile(
     r"\b(after that|then what|what comes after|what after)\b|\band then\W*$", re.I)
 _GENERIC_NAMES = frozenset({"machine learning", "deep learning", "data science", "statistics",
@@ -181,14 +183,25 @@ class ProgressReader:
         events.extend(self._resource_events(clause))
         return events
 
+    def _close(self, gap: str) -> bool:
+        """Whether the words between a verb and a resource name keep them together: a few
+        words (other names in a list aside), no bracket or "but" in between."""
+        for _, start, end in sorted(self.names.spans(gap), key=lambda t: -t[1]):
+            gap = gap[:start] + " " + gap[end:]
+        return not re.search(r"[();]|\bbut\b", gap) and len(gap.split()) <= 6
+
     def _resource_events(self, clause: str) -> list[tuple[str, str]]:
         """Each named resource is done when the nearest verb before it says so ("I've done
         fast.ai and I'm going to do CS231n": fast.ai done, CS231n not yet)."""
         events: list[tuple[str, str]] = []
         for rid, start, end in self.names.spans(clause):
-            before = clause[:start]
+            # the verb that says so sits close to the name ("I studied history and Ng's
+            # course scares me" finished nothing)
+            before = clause[max(0, start - 80):start]
             done_at = max((m.end() for m in _DONE_VERB.finditer(before)), default=-1)
             not_at = max((m.end() for m in _NOT_DONE.finditer(before)), default=-1)
+            if done_at >= 0 and not self._close(before[done_at:]):
+                done_at = -1
             if done_at < 0 and _DONE_AFTER.match(clause[end:]):
                 done_at = end
             if done_at > not_at:

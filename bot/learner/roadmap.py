@@ -71,10 +71,11 @@ class LearnerStore:
                     progress = progress.apply(self.progress.read(text).events)
         statement = self.progress.read(learner.question)
         progress = progress.apply(statement.events)
-        placed = progress
-        if profile.target_role and not {"target-role"} & {*progress.done, *progress.not_yet}:
-            # a target role in the profile is a role picked: the landscape link holds
-            placed = progress.apply([("done", "target-role")])
+        # a profile field can stand for a milestone (a target role set is a role picked)
+        placed = progress.apply([
+            ("done", m.slug) for m in self.corpus.milestones
+            if m.by_profile and getattr(profile, m.by_profile, None)
+            and m.slug not in {*progress.done, *progress.not_yet}])
         user_texts = [t for r, t in history if r == "user"] + [learner.question]
         state = LearnerState(
             profile=profile.model_copy(update={"done": list(progress.done) or None}),

@@ -23,6 +23,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# what a thumbs-down may say was wrong; stored as the comment's prefix ("wrong level: ...")
+FEEDBACK_REASONS: tuple[str, ...] = ("wrong", "outdated", "broken link", "wrong level",
+                                     "off-topic")
 
 metadata = sa.MetaData()
 profiles = sa.Table(
