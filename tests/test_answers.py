@@ -1,4 +1,9 @@
-"""The walking skeleton's promise: stage-aware, cited, grounded answers; off-topic declined."""
+"""The walking skeleton's promise: stage-aware, cited, grounded answers; off-topic declined.
+
+The tests run over both engines (``engine`` in conftest) where they can: the fake encoder
+checks what the pipeline does with what it retrieves, the real model (slow) that it retrieves
+the right thing.
+"""
 
 from __future__ import annotations
 
@@ -21,8 +26,8 @@ STAGE_QUESTIONS = {
 
 
 @pytest.mark.parametrize(("stage", "question"), STAGE_QUESTIONS.items())
-def test_each_stage_is_recognised_and_cited(career_bot, corpus_ids, stage, question):
-    answer = career_bot.ask(question)
+def test_each_stage_is_recognised_and_cited(engine_bot, corpus_ids, stage, question):
+    answer = engine_bot.ask(question)
     assert answer.stage == stage, answer.answer
     assert not answer.declined
     assert 0.0 < answer.stage_confidence <= 1.0
@@ -35,10 +40,10 @@ def test_each_stage_is_recognised_and_cited(career_bot, corpus_ids, stage, quest
     assert first_seen == sorted(first_seen), "sources are numbered in the order they are cited"
 
 
-def test_next_stage_follows_the_framework(career_bot):
-    answer = career_bot.ask(STAGE_QUESTIONS["portfolio"])
+def test_next_stage_follows_the_framework(engine_bot):
+    answer = engine_bot.ask(STAGE_QUESTIONS["portfolio"])
     assert answer.next_stage == "network-and-job"
-    last = career_bot.ask(STAGE_QUESTIONS["future-proof"])
+    last = engine_bot.ask(STAGE_QUESTIONS["future-proof"])
     assert last.next_stage is None
 
 
@@ -47,19 +52,19 @@ def test_next_stage_follows_the_framework(career_bot):
     "Who won the football world cup in 2014?",
     "Write a poem about autumn leaves.",
 ])
-def test_off_topic_is_declined_without_sources(career_bot, question):
-    answer = career_bot.ask(question)
+def test_off_topic_is_declined_without_sources(engine_bot, question):
+    answer = engine_bot.ask(question)
     assert answer.declined
     assert answer.stage is None and answer.sources == []
     assert "career" in answer.answer.lower()
 
 
-def test_resources_in_an_answer_are_real_corpus_entries_with_their_links(career_bot):
+def test_resources_in_an_answer_are_real_corpus_entries_with_their_links(engine_bot):
     from bot.settings import DEFAULT_CORPUS_DIR
     from corpus.loader import load_corpus
 
     resources = {r.id: r for r in load_corpus(DEFAULT_CORPUS_DIR).resources}
-    answer = career_bot.ask("Which books should I read to learn machine learning?")
+    answer = engine_bot.ask("Which books should I read to learn machine learning?")
     cited = [s for s in answer.sources if s.kind == "resource"]
     assert cited
     for src in cited:
@@ -70,6 +75,7 @@ def test_resources_in_an_answer_are_real_corpus_entries_with_their_links(career_
 
 
 def test_profile_filters_are_applied_and_stated(career_bot):
+    """Real model only: over the fake encoder this question lands on landscape, no resources."""
     from bot.settings import DEFAULT_CORPUS_DIR
     from corpus.loader import load_corpus
 
@@ -98,28 +104,25 @@ def test_a_question_asking_for_free_resources_is_told_apart(text, asks):
     assert asks_for_free(text) is asks
 
 
-def test_an_answer_for_one_role_leaves_other_role_profiles_out(career_bot):
-    answer = career_bot.ask("I'm a backend developer and I want to become a data scientist. "
+def test_an_answer_for_one_role_leaves_other_role_profiles_out(engine_bot):
+    answer = engine_bot.ask("I'm a backend developer and I want to become a data scientist. "
                             "Where do I start?")
     roles = [s.id for s in answer.sources if s.kind == "role"]
     assert roles == ["role-data-scientist"], answer.answer
-    compared = career_bot.ask("Is data analyst or data scientist the better AI role for me?")
+    compared = engine_bot.ask("Is data analyst or data scientist the better AI role for me?")
     assert "data analyst" in compared.answer.lower(), "a role the user names is still discussed"
 
 
-def test_streaming_yields_pieces_that_make_up_the_answer(career_bot):
-    pieces = list(career_bot.stream("How do I build a network in the AI field?"))
+def test_streaming_yields_pieces_that_make_up_the_answer(engine_bot):
+    pieces = list(engine_bot.stream("How do I build a network in the AI field?"))
     final = pieces[-1]
     text = [p for p in pieces[:-1] if isinstance(p, str)]
     assert len(text) > 3
     assert "".join(text) == final.answer
 
 
-def test_follow_up_uses_the_conversation(full_settings, tmp_path):
-    from bot.app import build_bot
-    from bot.store.state import StateStore
-
-    bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+def test_follow_up_uses_the_conversation(engine, tmp_path):
+    bot = engine.bot(tmp_path)
     bot.ask("I want to become a data scientist. Where do I begin?", user_id="u1")
     answer = bot.ask("okay, which books would help with that?", user_id="u1")
     assert answer.filters.get("formats") == ["book"]
@@ -136,11 +139,8 @@ def test_follow_up_uses_the_conversation(full_settings, tmp_path):
     assert "formats" not in moved_on.filters, "the books filter stays with the books question"
 
 
-def test_users_never_see_each_others_state(full_settings, tmp_path):
-    from bot.app import build_bot
-    from bot.store.state import StateStore
-
-    bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+def test_users_never_see_each_others_state(engine, tmp_path):
+    bot = engine.bot(tmp_path)
     bot.ask("I'm a backend developer with 5 hours a week, I want to become an ML engineer.",
             user_id="alice")
     bot.ask("How do I prepare for interviews?", user_id="bob")
@@ -151,11 +151,8 @@ def test_users_never_see_each_others_state(full_settings, tmp_path):
     assert "target_role" not in bot.roadmap("bob")
 
 
-def test_roadmap_records_covered_stages_and_next_action(full_settings, tmp_path):
-    from bot.app import build_bot
-    from bot.store.state import StateStore
-
-    bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+def test_roadmap_records_covered_stages_and_next_action(engine, tmp_path):
+    bot = engine.bot(tmp_path)
     bot.ask(STAGE_QUESTIONS["landscape"], user_id="u")
     bot.ask(STAGE_QUESTIONS["portfolio"], user_id="u")
     roadmap = bot.roadmap("u")
@@ -166,12 +163,10 @@ def test_roadmap_records_covered_stages_and_next_action(full_settings, tmp_path)
     assert set(roadmap["covered"]) <= set(STAGES)
 
 
-def test_the_next_action_is_something_to_do_not_a_description(full_settings, tmp_path):
+def test_the_next_action_is_something_to_do_not_a_description(engine, tmp_path):
     from bot.answer.text import is_action
-    from bot.app import build_bot
-    from bot.store.state import StateStore
 
-    bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+    bot = engine.bot(tmp_path)
     hints = {s.after for s in bot.corpus.stages}
     for n, question in enumerate([*STAGE_QUESTIONS.values(),
                                   "I want to become an NLP engineer, where do I start?",
@@ -181,11 +176,11 @@ def test_the_next_action_is_something_to_do_not_a_description(full_settings, tmp
         assert is_action(action) or action in hints, (question, action)
 
 
-def test_someone_who_picked_a_role_gets_that_roles_first_learning_resources(career_bot):
+def test_someone_who_picked_a_role_gets_that_roles_first_learning_resources(engine_bot):
     from bot.settings import DEFAULT_CORPUS_DIR
     from corpus.loader import load_corpus
 
-    answer = career_bot.ask("I want to become an NLP engineer, where do I start?")
+    answer = engine_bot.ask("I want to become an NLP engineer, where do I start?")
     assert answer.stage == "building-blocks", "the role is picked: its building blocks are next"
     resources = [s for s in answer.sources if s.kind == "resource"]
     assert resources
@@ -196,13 +191,13 @@ def test_someone_who_picked_a_role_gets_that_roles_first_learning_resources(care
     assert answer.filters.get("level") is None, "a preference, not a level filter"
 
 
-def test_pasted_cv_names_skills_it_has_and_lacks_in_learning_order(career_bot):
+def test_pasted_cv_names_skills_it_has_and_lacks_in_learning_order(engine_bot):
     cv = ("I want to become a machine learning engineer. My CV: Experience: 6 years as a "
           "backend developer writing Python services with pytest and type hints, SQL and "
           "pandas for reporting, Docker and FastAPI for deployment, CI/CD pipelines. "
           "Skills: Python, SQL, Docker, FastAPI, Kubernetes basics. Education: BSc computer "
           "science. Projects: a REST API for invoices.")
-    answer = career_bot.ask(cv)
+    answer = engine_bot.ask(cv)
     lead = answer.answer.split("\n")[0]
     has, lacks = lead.split("it still lacks")
     assert "Python and software engineering habits" in has, "a skill the CV shows"
@@ -212,3 +207,17 @@ def test_pasted_cv_names_skills_it_has_and_lacks_in_learning_order(career_bot):
     assert "Learn Mathematics for machine learning first" in lacks, "what to learn first"
     assert "Model serving and packaging" not in lacks
     assert answer.stage == "building-blocks"
+
+
+def test_the_retriever_drops_into_any_langchain_chain(engine_bot):
+    """HybridRetriever is a LangChain retriever: invoke it, or pipe it like any runnable."""
+    from langchain_core.retrievers import BaseRetriever
+    from langchain_core.runnables import RunnableLambda
+
+    retriever = engine_bot.retriever.model_copy(update={"k": 3, "where": {"kind": "guide"}})
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke("How do I prepare for a machine learning interview?")
+    assert len(docs) == 3 and all(d.metadata["kind"] == "guide" for d in docs)
+    assert docs[0].metadata["stage"] == "network-and-job" and docs[0].page_content
+    chain = retriever | RunnableLambda(lambda ds: [d.metadata["source_id"] for d in ds])
+    assert chain.invoke("Which books teach statistics?")

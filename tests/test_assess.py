@@ -10,7 +10,6 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bot.cli import COMMAND_MODULES, cli
 from bot.learner.assess import (
     apply_assessment,
     assess,
@@ -22,6 +21,7 @@ from bot.settings import DEFAULT_CORPUS_DIR
 from bot.store.state import StateStore
 from corpus.loader import CorpusError, load_corpus
 from corpus.schema import STAGES, Assessment
+from ui.cli import COMMAND_MODULES, cli
 
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)
@@ -177,12 +177,10 @@ def test_assess_command_refuses_an_incomplete_file_in_one_line(tmp_path):
 
 @pytest.mark.parametrize("gaps", [{"portfolio"}, {"landscape", "network-and-job"},
                                   {"resources"}, set()])
-def test_assessing_and_chatting_place_a_learner_identically(full_settings, tmp_path, gaps):
+def test_assessing_and_chatting_place_a_learner_identically(engine, tmp_path, gaps):
     """The checklist writes the same milestones a chat reads: "what next?" afterwards lands
     on the stage the assessment found, whatever the learner said before."""
-    from bot.app import build_bot
-
-    bot = build_bot(full_settings, store=StateStore.open(f"sqlite:///{tmp_path}/s.db"))
+    bot = engine.bot(tmp_path)
     bot.ask("I have three projects on GitHub and I finished the fast.ai course.", user_id="u")
     result = assess(bot.corpus, answers_for(bot.corpus.assessment, gaps))
     apply_assessment(bot.store, "u", result)

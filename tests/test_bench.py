@@ -13,12 +13,12 @@ import pytest
 import yaml
 from conftest import copy_small_corpus
 
-from bot.cli.bench_cmds import render_table
 from bot.settings import DEFAULT_CORPUS_DIR
 from corpus.loader import load_corpus
 from evals.bench import Bench, BenchConfig
-from evals.synthetic import BaseSet, bench_questions, synthetic_batches
+from evals.bench.synthetic import BaseSet, bench_questions, synthetic_batches
 from index.chunking import chunk_corpus
+from ui.cli.bench_cmds import render_table
 
 INTERFACE_KEYS = {
     "machine": {"cpus", "python", "torch"},
@@ -104,6 +104,7 @@ def test_a_tiny_bench_run_has_the_documented_shape(tmp_path, onnx_export):
     row = result["scale"][0]
     assert SCALE_KEYS <= set(row) and row["peak_rss_mb"] > 50
     assert row["server_peak_rss_mb"] > 0 and 0 < row["retrieval_p50_ms"] <= row["retrieval_p95_ms"]
+    assert row["dense_hits"] > 0  # the timed search used the vectors, not only BM25
     assert result["web"] == [] and any("web" in n for n in result["notes"])
     assert json.loads(json.dumps(result)) == result
     targets = {t["what"]: t for t in result["targets"]}
@@ -115,7 +116,7 @@ def test_a_tiny_bench_run_has_the_documented_shape(tmp_path, onnx_export):
 
 
 def test_targets_say_met_missed_or_not_measured():
-    from evals.bench_targets import check_targets
+    from evals.bench.targets import check_targets
 
     result = {"index": {"ratio": 1.2, "reindex_one_doc_s": 1.4,
                         "by_encoder": {"onnx-int8": {"ratio": 1.7}}},

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from webapp import ARTIFACTS, served, web_bot
+from fakes.webapp import ARTIFACTS, served, web_bot
 
 from bot.answer import prompts
 from bot.settings import Settings
@@ -111,7 +111,7 @@ def test_answer_streams_with_sources_and_thumbs_up_is_stored(
         assert line.startswith(f"{source['title']} · {source['kind']} · ")
         assert re.search(r" · checked [A-Z][a-z]{2} 20\d\d$", line), "each source says when"
     assert version == f"Knowledge base {answer['corpus_version']}", "the corpus version, once"
-    stage = prompts.STAGE_NAMES[answer["stage"]]
+    stage = bot.corpus.stage_name(answer["stage"])
     assert re.search(rf"{re.escape(stage)} ← you are here", page.inner_text("#roadmap"))
 
     ARTIFACTS.mkdir(exist_ok=True)

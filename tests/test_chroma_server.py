@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 import yaml
-from chroma_server import ChromaServer, chroma_server, start_chroma
 from conftest import copy_small_corpus, link_onnx, make_settings
+from fakes.chroma_server import ChromaServer, chroma_server, start_chroma
 
-from bot.answer import prompts
 from bot.settings import Settings
 from index.embedder import MODEL_NAME
+from ui import copy
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -183,7 +183,7 @@ def test_killed_builds_never_move_the_server_manifest_and_leftovers_go(setup, se
 @pytest.mark.slow
 def test_web_ui_stays_up_when_the_chroma_server_goes_down(setup, tmp_path):
     """Issue 10: the server dies under a running web app; users get a clear reply, no 5xx."""
-    from webapp import ask, client, served
+    from fakes.webapp import ask, client, served
 
     from bot.app import build_bot
     from bot.store.state import StateStore
@@ -202,6 +202,6 @@ def test_web_ui_stays_up_when_the_chroma_server_goes_down(setup, tmp_path):
         own.stop()
         down = ask(client(url), "How do I write a resume for an AI job?")
         assert down["declined"] and down.get("problem") == "error"
-        assert down["answer"] == prompts.ANSWER_FAILED
+        assert down["answer"] == copy.ANSWER_FAILED
         again = ask(client(url), "What is an MLOps engineer?")  # the app itself is still up
         assert again.get("problem") == "error"

@@ -1,7 +1,14 @@
-"""The command line as a user meets it: JSON shapes, exit codes, one-line errors, offline."""
+"""The command line as a user meets it: JSON shapes, exit codes, one-line errors, offline.
+
+A command that answers loads the real encoder, so those tests start ``careerbot`` in a
+subprocess over the real model's index (slow). Usage errors, ``corpus check`` and ``index
+--status`` load no encoder: they run the same click app in this process (``invoke``) over the
+fake index or none.
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -11,9 +18,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
-CAREERBOT = [sys.executable, "-m", "bot.cli"]
+CAREERBOT = [sys.executable, "-m", "ui.cli"]
 
 
 def run(args: list[str], settings, *, env: dict[str, str] | None = None,
@@ -24,6 +32,28 @@ def run(args: list[str], settings, *, env: dict[str, str] | None = None,
     full_env.update(env or {})
     return subprocess.run([*(prefix or []), *CAREERBOT, *args], capture_output=True, text=True,
                           env=full_env, cwd=ROOT, timeout=timeout)
+
+
+def invoke(args: list[str], settings, *, env: dict[str, str] | None = None,
+           ) -> subprocess.CompletedProcess:
+    """``run`` in this process (click's runner): the same exit code and output, without the
+    start-up of a second interpreter. For commands that load no encoder."""
+    from click.testing import CliRunner
+
+    from ui.cli import COMMAND_MODULES, cli
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(name)
+    got = CliRunner().invoke(cli, args, env={"CAREERBOT_DATA_DIR": str(settings.data_dir),
+                                             "CAREERBOT_CORPUS_DIR": str(settings.corpus_dir),
+                                             **(env or {})})
+    return subprocess.CompletedProcess(args, got.exit_code, got.stdout, got.stderr)
+
+
+@pytest.fixture
+def no_index(tmp_path: Path):
+    """Settings over an empty data dir: commands that must not need an index."""
+    return make_settings(tmp_path / "no-index")
 
 
 def test_ask_json_prints_the_answer_object(full_settings, corpus_ids):
@@ -59,18 +89,18 @@ def test_ask_with_a_profile_file(full_settings, tmp_path):
     (["ask", "x" * 5000], "limit is 4000"),
     (["ask", "hi", "--profile", "/nonexistent.json"], "nonexistent.json"),
 ])
-def test_bad_input_is_one_line_and_exit_2(full_settings, args, needle):
-    out = run(args, full_settings)
+def test_bad_input_is_one_line_and_exit_2(no_index, args, needle):
+    out = invoke(args, no_index)
     assert out.returncode == 2
     assert needle in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
 
 
-def test_unknown_profile_key_is_named(full_settings, tmp_path):
+def test_unknown_profile_key_is_named(no_index, tmp_path):
     bad = tmp_path / "p.json"
     bad.write_text(json.dumps({"target_role": "data scientist", "favourite_colour": "red",
                                "level": "guru"}))
-    out = run(["ask", "hi", "--profile", str(bad)], full_settings)
+    out = invoke(["ask", "hi", "--profile", str(bad)], no_index)
     assert out.returncode == 2
     assert "favourite_colour" in out.stderr and "level" in out.stderr
 
@@ -86,7 +116,7 @@ def test_a_target_role_the_corpus_does_not_know_is_named(full_settings, tmp_path
 
 def test_a_process_that_ends_right_after_building_the_bot_exits_cleanly(full_settings):
     """Ending while the collection warm-up query ran inside Chroma crashed at shutdown."""
-    script = ("import sys\nfrom bot.cli.talk_cmds import load_bot\nfrom bot.settings import "
+    script = ("import sys\nfrom ui.cli.talk_cmds import load_bot\nfrom bot.settings import "
               "Settings\nload_bot(Settings())\nsys.exit(3)\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERBOT_")}
     env.update(CAREERBOT_DATA_DIR=str(full_settings.data_dir),
@@ -103,32 +133,35 @@ def test_missing_index_tells_the_user_what_to_run(settings_factory):
     assert out.stderr.strip() == "error: index missing: run `careerbot index`"
 
 
-def test_index_status_and_an_unchanged_rebuild(full_settings):
-    status = run(["index", "--status", "--json"], full_settings)
+def test_index_status_of_a_current_index(fake_settings):
+    status = invoke(["index", "--status", "--json"], fake_settings)
     data = json.loads(status.stdout)
     assert data["built"] and data["stale"] is False
     assert set(data["counts"]) == {"landscape", "building-blocks", "resources", "portfolio",
                                    "network-and-job", "future-proof"}
-    text = run(["index", "--status"], full_settings).stdout
+    text = invoke(["index", "--status"], fake_settings).stdout
     assert "stale: no" in text and "model: all-MiniLM-L6-v2" in text
+
+
+def test_an_unchanged_rebuild_embeds_nothing(full_settings):
     again = run(["index"], full_settings)
     assert again.returncode == 0 and again.stdout.startswith("unchanged")
 
 
-def test_index_status_says_a_build_at_another_precision_needs_careerbot_index(full_settings):
-    built = full_settings.quantization
+def test_index_status_says_a_build_at_another_precision_needs_careerbot_index(fake_settings):
+    built = fake_settings.quantization
     other = "int8" if built == "fp32" else "fp32"
     env = {"CAREERBOT_QUANTIZATION": other}
-    data = json.loads(run(["index", "--status", "--json"], full_settings, env=env).stdout)
+    data = json.loads(invoke(["index", "--status", "--json"], fake_settings, env=env).stdout)
     assert data["stale"] is True and data["quantization"] == built
     assert data["configured_quantization"] == other
-    text = run(["index", "--status"], full_settings, env=env).stdout
+    text = invoke(["index", "--status"], fake_settings, env=env).stdout
     assert "stale: yes" in text
     assert f"CAREERBOT_QUANTIZATION is {other}: `careerbot index` rebuilds it" in text
 
 
-def test_corpus_check_json(full_settings):
-    out = run(["corpus", "check", "--json"], full_settings)
+def test_corpus_check_json(no_index):
+    out = invoke(["corpus", "check", "--json"], no_index)
     report = json.loads(out.stdout)
     assert report["ok"] and report["errors"] == []
     assert report["guides"] >= 6 * 6 and report["resources"] >= 150 and report["roles"] >= 8
@@ -136,8 +169,8 @@ def test_corpus_check_json(full_settings):
     assert sum(report["by_kind"].values()) == report["resources"]
 
 
-def test_corpus_check_prints_counts_per_stage_kind_level_cost_and_role(full_settings):
-    out = run(["corpus", "check"], full_settings)
+def test_corpus_check_prints_counts_per_stage_kind_level_cost_and_role(no_index):
+    out = invoke(["corpus", "check"], no_index)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].startswith("ok: ")
@@ -149,10 +182,10 @@ def test_corpus_check_prints_counts_per_stage_kind_level_cost_and_role(full_sett
     assert "data-scientist " in out.stdout and "ml-engineer " in out.stdout
 
 
-def test_corpus_check_names_the_broken_file(settings_factory, small_corpus):
+def test_corpus_check_names_the_broken_file(no_index, small_corpus):
     (small_corpus / "resources" / "broken.yaml").write_text(
         "- id: res-broken\n  title: A book\n  kind: scroll\n")
-    out = run(["corpus", "check"], settings_factory(corpus_dir=small_corpus))
+    out = invoke(["corpus", "check"], no_index.model_copy(update={"corpus_dir": small_corpus}))
     assert out.returncode == 2
     assert "broken.yaml" in out.stderr and "kind" in out.stderr
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
-from bot.answer.composer import Context, Standing, compose
+from bot.answer.composer import compose
 from bot.answer.retrieval import Hit
+from bot.answer.turn import Context, Standing
 from bot.learner.person import Person
 from corpus.schema import Card
 
@@ -132,7 +133,8 @@ def test_a_learner_who_finished_courses_hears_why_the_gap_is_a_portfolio():
     from types import SimpleNamespace
 
     stages = {"portfolio": SimpleNamespace(name="Build your portfolio", gap="a portfolio",
-                                           after="Then network.")}
+                                           after="Then network.",
+                                           first_step="Plan one project this week.")}
     composed = compose(context(
         "What should I do now?", [guide_hit("projects", 0, 0.03, "Build one end-to-end "
                                             "project for your target role.", stage="portfolio")],
@@ -151,3 +153,37 @@ def test_steps_never_say_the_same_thing_twice():
     text = compose(context("How do I present a project?", passages, shape="how_to",
                            stage="portfolio")).text
     assert text.count("states the problem, the data") == 1
+
+
+def test_a_request_for_a_course_names_one_to_start_with_and_how_to_start_it():
+    resources = [resource_hit("res-adv", "Deep SQL", "sql", level="advanced"),
+                 resource_hit("res-easy", "SQL Basics", "sql", level="beginner")]
+    composed = compose(context("good free SQL course for a beginner?", [], shape="open",
+                               stage="resources", resources=resources, show_resources=True,
+                               asks_material=True, person=Person(level="beginner")))
+    assert composed.reply is not None
+    assert composed.reply.lead.startswith("Start with **SQL Basics**")  # the learner's level
+    assert "*SQL Basics*" in composed.reply.next_step and "first chapter" in \
+        composed.reply.next_step  # a book: start its first chapter
+
+
+def test_a_what_next_question_without_a_card_still_ends_in_one_concrete_step():
+    from types import SimpleNamespace
+
+    stages = {"portfolio": SimpleNamespace(
+        name="Build your portfolio", gap="a portfolio", after="Then network.",
+        first_step="Pick one project and push a first version to GitHub this week.")}
+    composed = compose(context(
+        "What should I focus on now?", [guide_hit("projects", 0, 0.03, "Build one end-to-end "
+                                                  "project for your target role.",
+                                                  stage="portfolio")],
+        stage="portfolio", shape="what_next", stages=stages))
+    assert composed.reply is not None
+    assert composed.reply.next_step == ("Pick one project and push a first version to GitHub "
+                                        "this week.")
+    assert "**Your next step:**" in composed.text
+
+
+def test_with_nothing_to_go_on_the_reply_says_so_plainly_instead_of_being_empty():
+    composed = compose(context("Tell me something", [], shape="open", stage=None))
+    assert composed.text.strip() and "don't have curated material" in composed.text

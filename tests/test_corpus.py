@@ -105,6 +105,7 @@ RETRIEVAL_SMOKE = {
 
 @pytest.mark.parametrize("stage", STAGES)
 def test_retrieval_smoke_top_result_comes_from_the_stage(career_bot, stage):
+    """The real model's retrieval quality (the fake encoder misses two of these)."""
     for question in RETRIEVAL_SMOKE[stage]:
         hits = career_bot.retriever.search(question, k=3, where={"kind": "guide"})
         assert hits[0].stage == stage, (question, [h.chunk_id for h in hits])

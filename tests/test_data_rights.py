@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
-from bot.cli import COMMAND_MODULES, cli
 from bot.learner.assess import apply_assessment, assess, assessment_questions
 from bot.learner.plan import plan_for_user
 from bot.learner.profile import LearnerProfile
+from ui.cli import COMMAND_MODULES, cli
 
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)
@@ -59,13 +59,13 @@ def rows_mentioning(engine: sa.Engine, user: str, marker: str) -> list[str]:
     return found
 
 
-def test_show_my_data_then_forget_me_leaves_nothing_behind(career_bot, full_settings):
+def test_show_my_data_then_forget_me_leaves_nothing_behind(fake_bot, fake_settings):
     ana, bo = f"ana-{uuid.uuid4().hex[:8]}", f"bo-{uuid.uuid4().hex[:8]}"
     marker_a, marker_b = f"zx{uuid.uuid4().hex[:10]}", f"zx{uuid.uuid4().hex[:10]}"
-    fill_user(career_bot, ana, marker_a)
-    fill_user(career_bot, bo, marker_b)
+    fill_user(fake_bot, ana, marker_a)
+    fill_user(fake_bot, bo, marker_b)
 
-    shown = run(["data", "show", "--user", ana], full_settings)
+    shown = run(["data", "show", "--user", ana], fake_settings)
     assert shown.exit_code == 0, shown.output
     data = json.loads(shown.stdout)
     assert data["profiles"][0]["data"]["hours_per_week"] == 5
@@ -73,40 +73,40 @@ def test_show_my_data_then_forget_me_leaves_nothing_behind(career_bot, full_sett
     assert len(data["turns"]) == 4 and len(data["traces"]) == 2
     assert data["plans"][0]["data"]["items"] and data["feedback"][0]["rating"] == -1
 
-    engine = career_bot.store.engine
+    engine = fake_bot.store.engine
     assert rows_mentioning(engine, ana, marker_a)
-    gone = run(["data", "forget", "--user", ana], full_settings)
+    gone = run(["data", "forget", "--user", ana], fake_settings)
     assert gone.exit_code == 0 and "deleted" in gone.stdout
     assert rows_mentioning(engine, ana, marker_a) == [], "no row of any table remains"
-    assert json.loads(run(["data", "show", "--user", ana], full_settings).stdout) == {
+    assert json.loads(run(["data", "show", "--user", ana], fake_settings).stdout) == {
         "user_id": ana, "profiles": [], "turns": [], "roadmaps": [], "plans": [],
         "feedback": [], "traces": []}
     assert len(rows_mentioning(engine, bo, marker_b)) >= 5, "other users are untouched"
     # the index holds the corpus only: no conversation ever reaches it
-    for path in Path(full_settings.data_dir).rglob("*"):
+    for path in Path(fake_settings.data_dir).rglob("*"):
         if path.is_file() and not path.is_symlink() and "careerbot.db" not in path.name:
             assert marker_a.encode() not in path.read_bytes(), path
 
 
-def test_a_thumbs_down_becomes_a_valid_eval_case(career_bot, full_settings, tmp_path):
+def test_a_thumbs_down_becomes_a_valid_eval_case(fake_bot, fake_settings, tmp_path):
     from evals.dataset import DatasetError, parse_case
 
     user, marker = f"fb-{uuid.uuid4().hex[:8]}", f"zx{uuid.uuid4().hex[:10]}"
-    trace_ids = fill_user(career_bot, user, marker)
-    liked = career_bot.ask(f"Which podcasts about AI careers do you recommend? {marker}")
-    career_bot.store.add_feedback(rating=1, trace_id=liked.trace_id,
+    trace_ids = fill_user(fake_bot, user, marker)
+    liked = fake_bot.ask(f"Which podcasts about AI careers do you recommend? {marker}")
+    fake_bot.store.add_feedback(rating=1, trace_id=liked.trace_id,
                                   question=f"liked {marker}", answer=liked.answer)
-    declined = career_bot.ask(f"Give me a recipe for chocolate cake {marker}")
-    career_bot.store.add_feedback(rating=-1, trace_id=declined.trace_id,
+    declined = fake_bot.ask(f"Give me a recipe for chocolate cake {marker}")
+    fake_bot.store.add_feedback(rating=-1, trace_id=declined.trace_id,
                                   question=f"Give me a recipe for chocolate cake {marker}",
                                   comment="off-topic", answer=declined.answer)
 
-    exported = run(["feedback", "export"], full_settings)
+    exported = run(["feedback", "export"], fake_settings)
     mine = [json.loads(x) for x in exported.stdout.splitlines() if marker in x]
     assert sorted(map(str, {r["reason"] for r in mine})) == ["None", "off-topic", "wrong level"]
 
     out_file = tmp_path / "candidates.jsonl"
-    out = run(["feedback", "to-eval", "--out", str(out_file)], full_settings)
+    out = run(["feedback", "to-eval", "--out", str(out_file)], fake_settings)
     assert out.exit_code == 0, out.output
     cases = {c["question"]: c for c in map(json.loads, out_file.read_text().splitlines())}
     assert not any("liked" in q for q in cases), "only thumbs-down rows become cases"
@@ -123,7 +123,7 @@ def test_a_thumbs_down_becomes_a_valid_eval_case(career_bot, full_settings, tmp_
         "content"], "the conversation before the answer comes along"
     assert follow_up["profile"]["hours_per_week"] == 5
     assert "wrong-level" in follow_up["tags"]
-    assert follow_up["expected_stage"] == career_bot.store.get_trace(trace_ids[1])[
+    assert follow_up["expected_stage"] == fake_bot.store.get_trace(trace_ids[1])[
         "answer"]["stage"]
     cake = cases[f"Give me a recipe for chocolate cake {marker}"]
     assert cake["expected_stage"] is None and cake["should_decline"] is False
@@ -131,6 +131,7 @@ def test_a_thumbs_down_becomes_a_valid_eval_case(career_bot, full_settings, tmp_
 
 
 def test_replay_reproduces_a_stored_answer(career_bot, full_settings):
+    """Real model only: ``careerbot replay`` builds its own bot with the configured encoder."""
     user = f"replay-{uuid.uuid4().hex[:8]}"
     career_bot.ask("I want to become a data analyst, where do I start?", user_id=user,
                    profile=LearnerProfile(level="beginner", budget="free"))

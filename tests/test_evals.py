@@ -246,16 +246,13 @@ def test_fixed_copy_and_headings_are_not_claims() -> None:
     assert claim_sentences(answer, copy) == ["Pin three finished projects on your profile page."]
 
 
-def test_grounder_tells_quoted_and_invented_sentences_apart(career_bot: Any,
-                                                            full_settings: Any) -> None:
-    from bot.app import make_encoder
-
-    sources = SourceLookup(career_bot.retriever.index.collection)
+def test_grounder_tells_quoted_and_invented_sentences_apart(engine_bot: Any) -> None:
+    sources = SourceLookup(engine_bot.retriever.index.collection)
     doc = sources.get("guide-portfolio-kaggle-for-your-portfolio")
     assert doc is not None and "portfolio" in doc.stages
     quoted = next(s for s in claim_sentences(" ".join(doc.texts).replace("\n", " "))
                   if len(s) > 60)
-    grounder = Grounder(make_encoder(full_settings), sources)
+    grounder = Grounder(engine_bot.retriever.encoder, sources)
     invented = "Bake sourdough bread every weekend because bakers are hired as ML engineers."
     g = grounder.score(f"- {quoted} [1]\n- {invented} [1]",
                        ["guide-portfolio-kaggle-for-your-portfolio"])
@@ -318,7 +315,7 @@ def test_int8_and_fp32_are_compared_side_by_side_without_touching_the_index(
 
 # -- the command --------------------------------------------------------------------------
 def invoke(args: list[str], data_dir: Path) -> Any:
-    from bot.cli import (
+    from ui.cli import (
         cli,
         eval_cmds,  # noqa: F401  (registers the command)
     )

@@ -58,7 +58,7 @@ def reference() -> SentenceTransformerEncoder:
 
 def test_ask_imports_no_torch_transformers_sentence_transformers_or_gradio(full_settings):
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "bot.cli", "ask", "--json", QUESTION],
+        [sys.executable, "-X", "importtime", "-m", "ui.cli", "ask", "--json", QUESTION],
         env=child_env(full_settings), cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     answer = json.loads(done.stdout)
@@ -74,8 +74,8 @@ def test_chat_web_slack_and_eval_paths_import_no_torch(full_settings, tmp_path):
     script = f"""
 import importlib, json, pkgutil, sys
 from click.testing import CliRunner
-import bot.cli, ui, evals
-from bot.cli import COMMAND_MODULES, cli
+import ui.cli, ui, evals
+from ui.cli import COMMAND_MODULES, cli
 for name in COMMAND_MODULES:
     importlib.import_module(name)
 for pkg in (ui, evals):

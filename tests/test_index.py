@@ -1,10 +1,13 @@
-"""Index builds: metadata on every chunk, incremental updates, one writer at a time."""
+"""Index builds: metadata on every chunk, incremental updates, one writer at a time.
+
+What a build does is the same whatever the vectors: these build over the fake encoder.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.app import make_chroma, run_index
+from bot.app import make_chroma
 from corpus.loader import load_corpus
 from corpus.schema import STAGES
 from index.build import IndexBusyError, write_lock
@@ -26,83 +29,79 @@ def test_chunks_carry_the_metadata_retrieval_and_citation_need(small_corpus):
     assert len(guides) > len({c.metadata["source_id"] for c in guides}), "guides split"
 
 
-def test_incremental_build_embeds_only_what_changed(settings_factory, small_corpus):
-    s = settings_factory(corpus_dir=small_corpus)
-    first = run_index(s)
+def test_incremental_build_embeds_only_what_changed(fake_index_factory, small_corpus):
+    ix = fake_index_factory(corpus_dir=small_corpus)
+    first = ix.build()
     assert first.added and first.switched
-    again = run_index(s)
+    again = ix.build()
     assert not again.changed and again.summary().startswith("unchanged")
 
     guide = small_corpus / "guides" / "portfolio" / "what-makes-a-project-stand-out.md"
     guide.write_text(guide.read_text() + "\n## A new closing section\n\nShip one small "
                      "project end to end before starting a second one, and write about it.\n")
     (small_corpus / "guides" / "future-proof" / "staying-current-weekly-routine.md").unlink()
-    third = run_index(s)
+    third = ix.build()
     assert third.added == ["guide-portfolio-what-makes-a-project-stand-out#"
                            + str(len([a for a in first.added if a.startswith(
                                "guide-portfolio-what-makes-a-project-stand-out#")]))]
     assert third.removed and all(r.startswith("guide-future-proof-staying-current")
                                  for r in third.removed)
     assert third.embedded == len(third.added) + len(third.updated)
-    _, manifests = make_chroma(s)
+    _, manifests = make_chroma(ix.settings)
     assert manifests.read().collection == third.collection
 
 
 @pytest.mark.parametrize("older", [None, 2], ids=["unrecorded", "batched int8"])
 def test_an_int8_index_from_an_older_recipe_is_re_embedded_in_full(
-        settings_factory, small_corpus, older):
+        fake_index_factory, small_corpus, older):
     from dataclasses import replace
 
-    s = settings_factory(corpus_dir=small_corpus, quantization="int8")
-    total = run_index(s).embedded
-    _, manifests = make_chroma(s)
+    ix = fake_index_factory(corpus_dir=small_corpus, quantization="int8")
+    total = ix.build().embedded
+    _, manifests = make_chroma(ix.settings)
     manifests.write(replace(manifests.read(), int8_export=older))  # as an older build left it
-    again = run_index(s)
+    again = ix.build()
     assert again.switched and again.embedded == total
-    assert not run_index(s).changed
+    assert not ix.build().changed
 
 
-def test_a_second_writer_gets_a_clear_busy_error(settings_factory, small_corpus):
-    s = settings_factory(corpus_dir=small_corpus)
-    s.data_dir.mkdir(parents=True, exist_ok=True)
-    with write_lock(s.data_dir), pytest.raises(IndexBusyError, match="another"):
-        run_index(s)
+def test_a_second_writer_gets_a_clear_busy_error(fake_index_factory, small_corpus):
+    ix = fake_index_factory(corpus_dir=small_corpus)
+    ix.settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with write_lock(ix.settings.data_dir), pytest.raises(IndexBusyError, match="another"):
+        ix.build()
 
 
-def test_rebuild_replaces_the_collection_and_keeps_answers(settings_factory, small_corpus):
-    from bot.app import build_bot
-
-    s = settings_factory(corpus_dir=small_corpus)
-    run_index(s)
-    before = build_bot(s, keep_state=False).ask("How do I write a resume for an AI job?")
-    rebuilt = run_index(s, rebuild=True)
+def test_rebuild_replaces_the_collection_and_keeps_answers(fake_index_factory, small_corpus):
+    ix = fake_index_factory(corpus_dir=small_corpus)
+    ix.build()
+    before = ix.bot(keep_state=False).ask("How do I write a resume for an AI job?")
+    rebuilt = ix.build(rebuild=True)
     assert rebuilt.embedded == rebuilt.added.__len__() and rebuilt.switched
-    after = build_bot(s, keep_state=False).ask("How do I write a resume for an AI job?")
+    after = ix.bot(keep_state=False).ask("How do I write a resume for an AI job?")
     assert [x.id for x in after.sources] == [x.id for x in before.sources]
-    client, _ = make_chroma(s)
+    client, _ = make_chroma(ix.settings)
     names = [c.name for c in client.list_collections()]
     assert names.count(rebuilt.collection) == 1 and len(
-        [n for n in names if n.startswith(s.collection_prefix + "-2")]) == 1
+        [n for n in names if n.startswith(ix.settings.collection_prefix + "-2")]) == 1
 
 
-def test_the_write_lock_is_released_after_a_build(settings_factory, small_corpus):
-    s = settings_factory(corpus_dir=small_corpus)
-    run_index(s)
-    with write_lock(s.data_dir):  # a later writer (another process, a rebuild) gets it
+def test_the_write_lock_is_released_after_a_build(fake_index_factory, small_corpus):
+    ix = fake_index_factory(corpus_dir=small_corpus)
+    ix.build()
+    with write_lock(ix.settings.data_dir):  # a later writer (another process, a rebuild) gets it
         pass
 
 
-def test_a_running_bot_follows_a_reindex_without_restart(settings_factory, small_corpus):
-    from bot.app import build_bot
-
-    s = settings_factory(corpus_dir=small_corpus)
-    run_index(s)
-    bot = build_bot(s, keep_state=False)
+def test_a_running_bot_follows_a_reindex_without_restart(fake_index_factory, small_corpus):
+    ix = fake_index_factory(corpus_dir=small_corpus)
+    ix.build()
+    bot = ix.bot(keep_state=False)
     old = bot.retriever.index.manifest.collection
     guide = small_corpus / "guides" / "network-and-job" / "resumes-for-ai-roles.md"
     guide.write_text(guide.read_text() + "\n## One more tip\n\nKeep a master resume with "
                      "every project and cut a tailored one-page copy for each application.\n")
-    new = run_index(s).collection  # removes the collection the bot had open
+    new = ix.build().collection  # removes the collection the bot had open
     assert new != old
     answer = bot.ask("How do I tailor my resume for each application?")
     assert answer.sources and bot.retriever.index.manifest.collection == new
@@ -128,12 +127,10 @@ class CountingCollection:
         return self.inner.query(*args, **kwargs)
 
 
-def test_search_returns_what_chroma_stores_and_keeps_it(settings_factory, small_corpus):
-    from bot.app import build_bot
-
-    s = settings_factory(corpus_dir=small_corpus)
-    run_index(s)
-    bot = build_bot(s, keep_state=False)
+def test_search_returns_what_chroma_stores_and_keeps_it(fake_index_factory, small_corpus):
+    ix = fake_index_factory(corpus_dir=small_corpus)
+    ix.build()
+    bot = ix.bot(keep_state=False)
     index = bot.retriever.index
     counting = CountingCollection(index.collection)
     index.collection = counting

@@ -23,7 +23,6 @@ import yaml
 from click.testing import CliRunner
 from conftest import copy_small_corpus
 
-from bot.cli import COMMAND_MODULES, cli
 from corpus.links import (
     NO_NETWORK,
     CheckOptions,
@@ -36,6 +35,7 @@ from corpus.links import (
     urls_in,
 )
 from corpus.loader import corpus_hash, load_corpus
+from ui.cli import COMMAND_MODULES, cli
 
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)

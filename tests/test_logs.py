@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_openai import fake_openai
+from fakes.fake_openai import fake_openai
 
 from bot.logs import RedactingFilter, install_redaction, redact
 

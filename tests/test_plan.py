@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import COMMAND_MODULES, cli
 from bot.learner.plan import Plan, build_plan, due_review_note, load_plan, plan_for_user
 from bot.learner.plan_export import apply_ticks, parse_ticks, to_ics, to_markdown
 from bot.learner.plan_pick import REVIEW_GUIDE
@@ -20,6 +19,7 @@ from bot.settings import DEFAULT_CORPUS_DIR
 from bot.store.state import StateStore
 from corpus.loader import load_corpus
 from corpus.schema import LEVELS
+from ui.cli import COMMAND_MODULES, cli
 
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)
@@ -228,12 +228,12 @@ def test_importing_without_a_plan_is_a_usage_error(tmp_path):
     assert out.exit_code == 2 and "no plan for 'nobody'" in out.stderr
 
 
-def test_answers_mention_a_due_review(career_bot, corpus):
+def test_answers_mention_a_due_review(fake_bot, corpus):
     user = "plan-review-due"
     stale = build_plan(corpus, LearnerProfile(hours_per_week=3), start=dt.date(2020, 1, 6))
-    career_bot.store.set_plan(user, stale.store_form())
-    first = career_bot.ask("Which skills should I learn first for data science?", user_id=user)
+    fake_bot.store.set_plan(user, stale.store_form())
+    first = fake_bot.ask("Which skills should I learn first for data science?", user_id=user)
     assert f"due for review on {stale.review_by.isoformat()}" in first.answer
-    assert career_bot.store.get_trace(first.trace_id)["review_note"] in first.answer
-    second = career_bot.ask("And which maths topics matter most?", user_id=user)
+    assert fake_bot.store.get_trace(first.trace_id)["review_note"] in first.answer
+    second = fake_bot.ask("And which maths topics matter most?", user_id=user)
     assert "due for review" not in second.answer

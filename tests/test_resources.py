@@ -38,13 +38,13 @@ def test_a_clearly_better_classic_keeps_its_place():
         "res-classic-2016", "res-new-2025"]
 
 
-def test_resources_the_learner_finished_are_never_listed(career_bot):
-    answer = career_bot.ask("I finished the Deep Learning Specialization and fast.ai. Which "
+def test_resources_the_learner_finished_are_never_listed(engine_bot):
+    answer = engine_bot.ask("I finished the Deep Learning Specialization and fast.ai. Which "
                             "course should I take next to go deeper?")
     cited = {s.id for s in answer.sources}
     assert not cited & {"res-course-deep-learning-specialization", "res-course-fastai"}
     assert answer.stage == "resources", "asking for the next course keeps them at resources"
     assert {"res-course-deep-learning-specialization", "res-course-fastai"} <= set(answer.done)
-    level = {r.id: r.level for r in career_bot.corpus.resources}
+    level = {r.id: r.level for r in engine_bot.corpus.resources}
     levels = [level[s.id] for s in answer.sources if s.id in level]
     assert levels and levels[0] != "beginner", "the next level up comes first"

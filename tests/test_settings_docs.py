@@ -33,6 +33,24 @@ def test_public_setting_names_exist_with_documented_defaults():
     assert s.slack_api_url == "https://slack.com/api/" and s.chroma_url is None
 
 
+def test_the_default_data_dir_is_the_users_not_the_packages():
+    import platformdirs
+
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert s.data_dir == Path(platformdirs.user_data_dir("careerbot"))
+    assert ROOT not in s.data_dir.parents, "nothing is written inside the installed package"
+
+
+def test_an_embedding_model_setting_must_be_a_model_folder(tmp_path):
+    import pydantic
+    import pytest
+
+    with pytest.raises(pydantic.ValidationError, match="not a sentence-transformers model"):
+        Settings(_env_file=None, embedding_model=tmp_path)  # type: ignore[call-arg]
+    (tmp_path / "config.json").write_text("{}")
+    assert Settings(_env_file=None, embedding_model=tmp_path).model_path == tmp_path
+
+
 def test_environment_overrides_defaults(monkeypatch, tmp_path):
     monkeypatch.setenv("CAREERBOT_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("CAREERBOT_MAX_INPUT_CHARS", "123")

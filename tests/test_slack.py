@@ -1,7 +1,7 @@
 """The Slack app, end to end: the real bolt app and a real bot, Slack's cloud faked locally.
 
 Requests are signed exactly as Slack signs them and sent to the app's HTTP endpoint on a free
-loopback port; the fake Web API (tests/fake_slack.py) counts what the app sends back.
+loopback port; the fake Web API (tests/fakes/fake_slack.py) counts what the app sends back.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 import yaml
-from fake_slack import (
+from fakes.fake_slack import (
     APP_TOKEN,
     BOT_TOKEN,
     BOT_USER_ID,
@@ -39,13 +39,13 @@ from fake_slack import (
     wait_until,
 )
 
-from bot.answer import prompts
 from bot.app import build_bot
 from bot.settings import Settings
 from bot.store.state import StateStore
+from ui import copy
 from ui.slack import build_app
-from ui.slack_format import ACTION_DOWN, ACTION_SHARE, ACTION_UP
-from ui.slack_server import http_server, socket_handler
+from ui.slack.format import ACTION_DOWN, ACTION_SHARE, ACTION_UP
+from ui.slack.server import http_server, socket_handler
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "How do I build a portfolio for ML engineer roles?"
@@ -53,7 +53,7 @@ FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeSlackAPI]:
+def slack_api() -> Iterator[FakeSlackAPI]:
     api = FakeSlackAPI().start()
     yield api
     api.stop()
@@ -95,13 +95,13 @@ class Worker:
 
 
 @pytest.fixture
-def make_worker(full_settings: Settings, fake: FakeSlackAPI,
+def make_worker(full_settings: Settings, slack_api: FakeSlackAPI,
                 slack_bot: Any) -> Iterator[Callable[..., Worker]]:
     servers = []
 
     def make(bot: Any = None, **overrides: Any) -> Worker:
         s = full_settings.model_copy(update={
-            "slack_api_url": fake.url, "slack_bot_token": BOT_TOKEN,
+            "slack_api_url": slack_api.url, "slack_bot_token": BOT_TOKEN,
             "slack_signing_secret": SIGNING_SECRET, "slack_mode": "http", **overrides})
         app = build_app(bot or slack_bot, s)
         server = http_server(app, SIGNING_SECRET, port=0)
@@ -135,7 +135,7 @@ def actions_of(blocks: list[dict[str, Any]]) -> dict[str, str]:
 
 # -- Block Kit ------------------------------------------------------------------------------
 def test_answer_markdown_becomes_slack_mrkdwn_and_questions_lose_slack_markup():
-    from ui.slack_format import plain_question, split_sections, to_mrkdwn
+    from ui.slack.format import plain_question, split_sections, to_mrkdwn
 
     md = "## Plan\n**Start** with [fast.ai](https://course.fast.ai) & <b>care</b>\n- one\n* two"
     assert to_mrkdwn(md) == ("*Plan*\n*Start* with <https://course.fast.ai|fast.ai> &amp; "
@@ -147,14 +147,14 @@ def test_answer_markdown_becomes_slack_mrkdwn_and_questions_lose_slack_markup():
 
 
 # -- answering -----------------------------------------------------------------------------
-def test_mention_is_acked_then_answered_once_in_its_thread_as_block_kit(make_worker, fake):
+def test_mention_is_acked_then_answered_once_in_its_thread_as_block_kit(make_worker, slack_api):
     w = make_worker()
-    fake.hold("chat.postMessage")  # the reply cannot go out until released...
+    slack_api.hold("chat.postMessage")  # the reply cannot go out until released...
     status, _ = w.event("EvMention1", mention("UMEN", QUESTION, "1700000001.000100"))
     assert status == 200  # ...yet Slack already has its ack
-    assert wait_until(lambda: fake.attempts["chat.postMessage"] == 1)
-    fake.release()
-    msg = fake.wait_for("chat.postMessage", 1)[0]
+    assert wait_until(lambda: slack_api.attempts["chat.postMessage"] == 1)
+    slack_api.release()
+    msg = slack_api.wait_for("chat.postMessage", 1)[0]
     assert msg["channel"] == "C0CHAN" and msg["thread_ts"] == "1700000001.000100"
     sections = [b["text"]["text"] for b in msg["blocks"] if b["type"] == "section"]
     assert sections and all("**" not in t for t in sections)
@@ -173,28 +173,28 @@ def test_mention_is_acked_then_answered_once_in_its_thread_as_block_kit(make_wor
     assert all(f"<{s['url']}|" in listed for s in linked)  # sources with a link as <url|title>
     assert trace["user_id"] == "slack:UMEN" and trace["question"] == QUESTION
     assert w.bot.store.get_roadmap("slack:UMEN")["current"] == trace["answer"]["stage"]
-    assert fake.stays("chat.postMessage", 1, settle=0.3)
+    assert slack_api.stays("chat.postMessage", 1, settle=0.3)
 
 
-def test_follow_up_in_a_thread_uses_that_threads_history(make_worker, fake):
+def test_follow_up_in_a_thread_uses_that_threads_history(make_worker, slack_api):
     w = make_worker()
-    parent = fake.add_message("C0THR", "UTHR", f"<@{BOT_USER_ID}> Which role suits a "
+    parent = slack_api.add_message("C0THR", "UTHR", f"<@{BOT_USER_ID}> Which role suits a "
                               "backend developer with 6 years of Java?")
     w.event("EvThr1", mention("UTHR", "Which role suits a backend developer with 6 years of "
                               "Java?", parent, channel="C0THR"))
-    fake.wait_for("chat.postMessage", 1)
-    follow = fake.add_message("C0THR", "UTHR", f"<@{BOT_USER_ID}> and which books for that?",
+    slack_api.wait_for("chat.postMessage", 1)
+    follow = slack_api.add_message("C0THR", "UTHR", f"<@{BOT_USER_ID}> and which books for that?",
                               thread_ts=parent)
     w.event("EvThr2", mention("UTHR", "and which books for that?", follow, channel="C0THR",
                               thread_ts=parent))
-    reply = fake.wait_for("chat.postMessage", 2)[1]
+    reply = slack_api.wait_for("chat.postMessage", 2)[1]
     assert reply["thread_ts"] == parent
-    assert fake.calls["conversations.replies"][0]["ts"] == parent
+    assert slack_api.calls["conversations.replies"][0]["ts"] == parent
     trace = w.bot.store.get_trace(actions_of(reply["blocks"])[ACTION_UP])
     assert trace["follow_up"] is True and "backend developer" in trace["query"]
 
 
-def test_direct_messages_are_answered_and_one_message_is_answered_once(make_worker, fake):
+def test_direct_messages_are_answered_and_one_message_is_answered_once(make_worker, slack_api):
     w = make_worker()
     ts = "1700000002.000100"
     w.event("EvDm1", dm("UDM", "What should I learn first to become a data analyst?", ts))
@@ -205,36 +205,37 @@ def test_direct_messages_are_answered_and_one_message_is_answered_once(make_work
     w.event("EvDm3", {**dm("UDM", "hi", "1700000002.000200"), "bot_id": "BOTHER"})
     w.event("EvDm4", {**dm("UDM", "hi", "1700000002.000300"), "subtype": "message_changed"})
     w.event("EvDm5", {**dm("UDM", "hi", "1700000002.000400"), "channel_type": "channel"})
-    msg = fake.wait_for("chat.postMessage", 1)[0]
+    msg = slack_api.wait_for("chat.postMessage", 1)[0]
     assert msg["channel"] == "D0DM" and msg["thread_ts"] == ts
-    assert fake.stays("chat.postMessage", 1, settle=0.5)
+    assert slack_api.stays("chat.postMessage", 1, settle=0.5)
 
 
-def test_empty_and_oversized_messages_get_the_hygiene_reply(make_worker, fake):
+def test_empty_and_oversized_messages_get_the_hygiene_reply(make_worker, slack_api):
     w = make_worker()
     w.event("EvEmpty", mention("UHYG", "", "1700000003.000100"))
     w.event("EvLong", dm("UHYG", "x" * 4100, "1700000003.000200"))
-    texts = sorted(m["blocks"][0]["text"]["text"] for m in fake.wait_for("chat.postMessage", 2))
+    posted = slack_api.wait_for("chat.postMessage", 2)
+    texts = sorted(m["blocks"][0]["text"]["text"] for m in posted)
     assert texts[0].startswith("Please type a question")
     assert texts[1].startswith("Your message is 4100 characters long")
     assert w.bot.store.history("slack:UHYG") == []
 
 
-def test_rate_limit_is_per_slack_user(make_worker, fake):
+def test_rate_limit_is_per_slack_user(make_worker, slack_api):
     w = make_worker(rate_limit_per_min=2)
     for n in range(3):
         w.event(f"EvRate{n}", dm("URATE", "Which books teach deep learning?",
                                  f"1700000004.00010{n}"))
-        fake.wait_for("chat.postMessage", n + 1)
+        slack_api.wait_for("chat.postMessage", n + 1)
     w.event("EvRateOther", dm("UCALM", "Which books teach deep learning?", "1700000004.000200"))
-    posted = fake.wait_for("chat.postMessage", 4)
-    slowed = [m for m in posted if m["text"] == prompts.SLOW_DOWN]
+    posted = slack_api.wait_for("chat.postMessage", 4)
+    slowed = [m for m in posted if m["text"] == copy.SLOW_DOWN]
     assert len(slowed) == 1 and slowed[0]["channel"] == "D0DM"
-    assert posted[2]["text"] == prompts.SLOW_DOWN and posted[3]["text"] != prompts.SLOW_DOWN
+    assert posted[2]["text"] == copy.SLOW_DOWN and posted[3]["text"] != copy.SLOW_DOWN
 
 
 # -- retries: exactly one reply ------------------------------------------------------------
-def test_slack_retries_of_an_event_produce_one_reply(make_worker, fake):
+def test_slack_retries_of_an_event_produce_one_reply(make_worker, slack_api):
     w = make_worker()
     event = dm("URETRY", "How do I prepare for ML interviews?", "1700000005.000100")
     assert w.event("EvRetry", event)[0] == 200
@@ -242,11 +243,11 @@ def test_slack_retries_of_an_event_produce_one_reply(make_worker, fake):
         status, _ = w.event("EvRetry", event, **{"X-Slack-Retry-Num": str(n),
                                                   "X-Slack-Retry-Reason": "http_timeout"})
         assert status == 200
-    fake.wait_for("chat.postMessage", 1)
-    assert fake.stays("chat.postMessage", 1, settle=0.5)
+    slack_api.wait_for("chat.postMessage", 1)
+    assert slack_api.stays("chat.postMessage", 1, settle=0.5)
 
 
-def _two_workers_post_one_reply(make_worker: Callable[..., Worker], fake: FakeSlackAPI,
+def _two_workers_post_one_reply(make_worker: Callable[..., Worker], slack_api: FakeSlackAPI,
                                 full_settings: Settings, url: str) -> None:
     """The same event reaches two workers at once (the second as Slack's retry)."""
     workers = [make_worker(bot=build_bot(full_settings, store=StateStore.open(url)))
@@ -261,73 +262,74 @@ def _two_workers_post_one_reply(make_worker: Callable[..., Worker], fake: FakeSl
     for t in threads:
         t.join()
     assert results == [200, 200]
-    fake.wait_for("chat.postMessage", 1)
-    assert fake.stays("chat.postMessage", 1, settle=0.5)
+    slack_api.wait_for("chat.postMessage", 1)
+    assert slack_api.stays("chat.postMessage", 1, settle=0.5)
 
 
-def test_two_workers_sharing_one_sqlite_store_post_one_reply(make_worker, fake, full_settings,
+def test_two_workers_sharing_one_sqlite_store_post_one_reply(make_worker, slack_api, full_settings,
                                                              slack_store_url):
-    _two_workers_post_one_reply(make_worker, fake, full_settings, slack_store_url)
+    _two_workers_post_one_reply(make_worker, slack_api, full_settings, slack_store_url)
 
 
 @pytest.mark.server
-def test_two_workers_sharing_postgresql_post_one_reply(make_worker, fake, full_settings):
-    pg = pytest.importorskip("pg", reason="tests/pg.py, the PostgreSQL helper of issue 14")
+def test_two_workers_sharing_postgresql_post_one_reply(make_worker, slack_api, full_settings):
+    pg = pytest.importorskip("fakes.pg",
+                             reason="tests/fakes/pg.py, the PostgreSQL helper of issue 14")
     url = Settings(_env_file=None, db_url=pg.shared_server().create_database()).state_url
-    _two_workers_post_one_reply(make_worker, fake, full_settings, url)
+    _two_workers_post_one_reply(make_worker, slack_api, full_settings, url)
 
 
-def test_web_api_429_is_retried_after_retry_after(make_worker, fake):
+def test_web_api_429_is_retried_after_retry_after(make_worker, slack_api):
     w = make_worker()
-    fake.rate_limit_next("chat.postMessage", retry_after=1)
+    slack_api.rate_limit_next("chat.postMessage", retry_after=1)
     w.event("Ev429", dm("U429", "Which courses teach machine learning?", "1700000007.000100"))
-    fake.wait_for("chat.postMessage", 1)
-    assert fake.attempts["chat.postMessage"] == 2
+    slack_api.wait_for("chat.postMessage", 1)
+    assert slack_api.attempts["chat.postMessage"] == 2
 
 
 # -- the slash command and buttons ---------------------------------------------------------
-def test_slash_command_answers_ephemerally_and_share_posts_in_channel(make_worker, fake):
+def test_slash_command_answers_ephemerally_and_share_posts_in_channel(make_worker, slack_api):
     w = make_worker()
-    fake.hold("response_url")
-    status, body = w.command(QUESTION, "USLASH", fake.response_url("cmd"))
+    slack_api.hold("response_url")
+    status, body = w.command(QUESTION, "USLASH", slack_api.response_url("cmd"))
     assert status == 200 and body == ""  # acked while the answer is still held back
-    assert fake.count("response_url") == 0
-    fake.release()
-    private = fake.wait_for("response_url", 1)[0]
-    assert private["response_type"] == "ephemeral" and fake.count("chat.postMessage") == 0
+    assert slack_api.count("response_url") == 0
+    slack_api.release()
+    private = slack_api.wait_for("response_url", 1)[0]
+    assert private["response_type"] == "ephemeral" and slack_api.count("chat.postMessage") == 0
     trace_id = actions_of(private["blocks"])[ACTION_SHARE]
-    assert w.click(ACTION_SHARE, trace_id, "USLASH", fake.response_url("share"))[0] == 200
-    shared, deleted = fake.wait_for("response_url", 3)[1:]
+    assert w.click(ACTION_SHARE, trace_id, "USLASH", slack_api.response_url("share"))[0] == 200
+    shared, deleted = slack_api.wait_for("response_url", 3)[1:]
     assert shared["response_type"] == "in_channel" and "<@USLASH>" in json.dumps(shared)
     assert ACTION_SHARE not in actions_of(shared["blocks"])
     assert deleted.get("delete_original") is True
     # someone else's trace id is not theirs to share
-    w.click(ACTION_SHARE, trace_id, "UOTHER", fake.response_url("steal"))
-    refused = fake.wait_for("response_url", 4)[3]
-    assert refused["text"] == prompts.SLACK_SHARE_GONE
+    w.click(ACTION_SHARE, trace_id, "UOTHER", slack_api.response_url("steal"))
+    refused = slack_api.wait_for("response_url", 4)[3]
+    assert refused["text"] == copy.SLACK_SHARE_GONE
 
 
-def test_slash_forget_deletes_the_users_data_and_help_assess_reply(make_worker, fake):
+def test_slash_forget_deletes_the_users_data_and_help_assess_reply(make_worker, slack_api):
     w = make_worker()
     w.command("I'm a beginner aiming for data scientist, which books?", "UFORGET",
-              fake.response_url("q"))
-    fake.wait_for("response_url", 1)
+              slack_api.response_url("q"))
+    slack_api.wait_for("response_url", 1)
     store = w.bot.store
     assert store.get_profile("slack:UFORGET") and store.history("slack:UFORGET")
-    w.command("forget", "UFORGET", fake.response_url("forget"))
-    gone = fake.wait_for("response_url", 2)[1]
+    w.command("forget", "UFORGET", slack_api.response_url("forget"))
+    gone = slack_api.wait_for("response_url", 2)[1]
     assert gone["text"].startswith("Done: ") and gone["response_type"] == "ephemeral"
     data = store.export_user("slack:UFORGET")
     assert all(data[t] == [] for t in ("profiles", "turns", "roadmaps", "traces"))
-    w.command("help", "UFORGET", fake.response_url("help"))
-    assert fake.wait_for("response_url", 3)[2]["text"] == prompts.SLACK_HELP
+    w.command("help", "UFORGET", slack_api.response_url("help"))
+    assert slack_api.wait_for("response_url", 3)[2]["text"] == copy.SLACK_HELP
 
 
-def test_slash_assess_opens_the_checklist_and_stores_the_stage(make_worker, fake):
+def test_slash_assess_opens_the_checklist_and_stores_the_stage(make_worker, slack_api):
     pytest.importorskip("bot.learner.assess", reason="the self-assessment module (issue 13)")
     w = make_worker()
-    w.command("assess", "UASSESS", fake.response_url("assess"))
-    view = fake.wait_for("views.open", 1)[0]["view"]
+    w.command("assess", "UASSESS", slack_api.response_url("assess"))
+    view = slack_api.wait_for("views.open", 1)[0]["view"]
     inputs = [b for b in view["blocks"] if b["type"] == "input"]
     assert view["callback_id"] == "careerbot_assess" and len(inputs) >= 6
     # a gap in the basics, everything else in place: placed at the first gap
@@ -341,7 +343,7 @@ def test_slash_assess_opens_the_checklist_and_stores_the_stage(make_worker, fake
     assert shown["response_action"] == "update"
     roadmap = w.bot.store.get_roadmap("slack:UASSESS")
     assert roadmap["current"] == "building-blocks" and roadmap["assessment"]["answers"]
-    assert prompts.STAGE_NAMES["building-blocks"] in json.dumps(shown["view"])
+    assert w.bot.corpus.stage_name("building-blocks") in json.dumps(shown["view"])
     # a missing answer is flagged on its question, nothing stored
     partial = dict(list(answers.items())[1:])
     status, body = send_signed(w.port, view_submission_form(view, partial, "UASSESS2"), FORM)
@@ -349,15 +351,15 @@ def test_slash_assess_opens_the_checklist_and_stores_the_stage(make_worker, fake
     assert w.bot.store.get_roadmap("slack:UASSESS2") == {}
 
 
-def test_feedback_buttons_store_rows_in_the_shared_feedback_table(make_worker, fake):
+def test_feedback_buttons_store_rows_in_the_shared_feedback_table(make_worker, slack_api):
     w = make_worker()
     w.event("EvFb", mention("UFB", QUESTION, "1700000008.000100"))
-    trace_id = actions_of(fake.wait_for("chat.postMessage", 1)[0]["blocks"])[ACTION_DOWN]
+    trace_id = actions_of(slack_api.wait_for("chat.postMessage", 1)[0]["blocks"])[ACTION_DOWN]
     before = len(w.bot.store.feedback_rows())
-    w.click(ACTION_DOWN, trace_id, "UFB", fake.response_url("down"))
+    w.click(ACTION_DOWN, trace_id, "UFB", slack_api.response_url("down"))
     w.click(ACTION_UP, trace_id, "UFB2", None)  # no response_url: thanks via postEphemeral
-    fake.wait_for("response_url", 1)
-    fake.wait_for("chat.postEphemeral", 1)
+    slack_api.wait_for("response_url", 1)
+    slack_api.wait_for("chat.postEphemeral", 1)
     rows = [r for r in w.bot.store.feedback_rows()[before:] if r["trace_id"] == trace_id]
     assert sorted((r["user_id"], r["rating"]) for r in rows) == [("slack:UFB", -1),
                                                                  ("slack:UFB2", 1)]
@@ -383,7 +385,7 @@ def _bad_requests(body: str) -> dict[str, dict[str, str]]:
     }
 
 
-def test_unsigned_or_tampered_requests_get_401_and_nothing_runs(make_worker, fake):
+def test_unsigned_or_tampered_requests_get_401_and_nothing_runs(make_worker, slack_api):
     w = make_worker()
     body = json.dumps(event_payload("EvForged", mention("UEVIL", QUESTION, "1700000009.1")))
     for why, headers in _bad_requests(body).items():
@@ -398,15 +400,15 @@ def test_unsigned_or_tampered_requests_get_401_and_nothing_runs(make_worker, fak
     assert post(w.port, body, {**signed_headers(body), "Content-Length": "2000000"})[0] == 413
     assert post(w.port, body, signed_headers(body), path="/other")[0] == 404
     # nothing was processed: no Web API call beyond start-up, the event id never claimed
-    assert fake.stays("chat.postMessage", 0, settle=0.3)
-    assert sum(fake.attempts.values()) == fake.attempts["auth.test"] == 1
+    assert slack_api.stays("chat.postMessage", 0, settle=0.3)
+    assert sum(slack_api.attempts.values()) == slack_api.attempts["auth.test"] == 1
     assert w.bot.store.claim_event("EvForged") is True
     # a signed url_verification works, so the 401s above are the signatures' doing
     status, text = send_signed(w.port, challenge)
     assert status == 200 and "xyz" in text
 
 
-def test_logs_hold_no_tokens_secret_or_rejected_bodies(make_worker, fake):
+def test_logs_hold_no_tokens_secret_or_rejected_bodies(make_worker, slack_api):
     from slack_bolt.request import BoltRequest
 
     from bot.logs import install_redaction
@@ -428,7 +430,7 @@ def test_logs_hold_no_tokens_secret_or_rejected_bodies(make_worker, fake):
             **signed_headers(forged, secret="wrong"), "content-type": "application/json"}))
         assert resp.status == 401
         w.event("EvLogOk", mention("ULOG", QUESTION, "1700000010.2"))
-        fake.wait_for("chat.postMessage", 1)
+        slack_api.wait_for("chat.postMessage", 1)
     finally:
         root.removeHandler(handler)
         root.setLevel(old_level)
@@ -440,11 +442,12 @@ def test_logs_hold_no_tokens_secret_or_rejected_bodies(make_worker, fake):
 
 
 # -- Socket Mode ---------------------------------------------------------------------------
-def test_socket_mode_event_gets_one_reply_and_retries_are_acked(full_settings, fake,
+def test_socket_mode_event_gets_one_reply_and_retries_are_acked(full_settings, slack_api,
                                                                 slack_bot):
     ws = FakeSocketMode().start()
-    fake.socket_url = ws.url
-    s = full_settings.model_copy(update={"slack_api_url": fake.url, "slack_bot_token": BOT_TOKEN,
+    slack_api.socket_url = ws.url
+    s = full_settings.model_copy(update={"slack_api_url": slack_api.url,
+                                         "slack_bot_token": BOT_TOKEN,
                                          "slack_app_token": APP_TOKEN})
     handler = socket_handler(build_app(slack_bot, s), APP_TOKEN)
     try:
@@ -453,11 +456,11 @@ def test_socket_mode_event_gets_one_reply_and_retries_are_acked(full_settings, f
         payload = event_payload("EvSock", dm("USOCK", QUESTION, "1700000011.000100"))
         ws.send_event(payload, "env-1")
         ws.send_event(payload, "env-2", retry=1)
-        msg = fake.wait_for("chat.postMessage", 1)[0]
+        msg = slack_api.wait_for("chat.postMessage", 1)[0]
         assert msg["channel"] == "D0DM" and msg["blocks"]
         assert wait_until(lambda: sorted(ws.acks) == ["env-1", "env-2"], 10)
-        assert fake.stays("chat.postMessage", 1, settle=0.3)
-        assert fake.count("apps.connections.open") == 1
+        assert slack_api.stays("chat.postMessage", 1, settle=0.3)
+        assert slack_api.count("apps.connections.open") == 1
     finally:
         handler.close()
         ws.stop()
@@ -490,10 +493,10 @@ def test_careerbot_slack_without_credentials_exits_2_naming_them(mode, missing, 
 
 
 @pytest.mark.slow
-def test_careerbot_slack_http_mode_serves_signed_events(cli_data: Path, fake, tmp_path):
+def test_careerbot_slack_http_mode_serves_signed_events(cli_data: Path, slack_api, tmp_path):
     data = cli_data
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CAREERBOT_SLACK_MODE": "http",
-           "CAREERBOT_DATA_DIR": str(data), "CAREERBOT_SLACK_API_URL": fake.url,
+           "CAREERBOT_DATA_DIR": str(data), "CAREERBOT_SLACK_API_URL": slack_api.url,
            "CAREERBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
            "CAREERBOT_SLACK_SIGNING_SECRET": SIGNING_SECRET,
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
@@ -507,7 +510,7 @@ def test_careerbot_slack_http_mode_serves_signed_events(cli_data: Path, fake, tm
         port = int(line.rsplit(":", 1)[1].split("/")[0])
         event = event_payload("EvCli", mention("UCLI", QUESTION, "1700000012.000100"))
         assert send_signed(port, json.dumps(event))[0] == 200
-        assert fake.wait_for("chat.postMessage", 1)[0]["thread_ts"] == "1700000012.000100"
+        assert slack_api.wait_for("chat.postMessage", 1)[0]["thread_ts"] == "1700000012.000100"
         assert post(port, json.dumps(event), {"X-Slack-Request-Timestamp": "abc"})[0] == 401
     finally:
         proc.terminate()
@@ -516,20 +519,20 @@ def test_careerbot_slack_http_mode_serves_signed_events(cli_data: Path, fake, tm
 
 
 @pytest.mark.slow
-def test_careerbot_slack_socket_mode_answers_over_the_websocket(cli_data: Path, fake,
+def test_careerbot_slack_socket_mode_answers_over_the_websocket(cli_data: Path, slack_api,
                                                                 tmp_path):
     data = cli_data
     ws = FakeSocketMode().start()
-    fake.socket_url = ws.url
+    slack_api.socket_url = ws.url
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CAREERBOT_DATA_DIR": str(data),
-           "CAREERBOT_SLACK_API_URL": fake.url, "CAREERBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
+           "CAREERBOT_SLACK_API_URL": slack_api.url, "CAREERBOT_SLACK_BOT_TOKEN": BOT_TOKEN,
            "CAREERBOT_SLACK_APP_TOKEN": APP_TOKEN, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen([str(ROOT / ".venv/bin/careerbot"), "slack"], env=env,
                             cwd=tmp_path, stderr=subprocess.DEVNULL)
     try:
         assert wait_until(ws.connected, 60), "careerbot slack never connected"
         ws.send_event(event_payload("EvCliSock", dm("UCLIWS", QUESTION, "1700000013.1")), "e1")
-        assert fake.wait_for("chat.postMessage", 1, timeout=30)[0]["channel"] == "D0DM"
+        assert slack_api.wait_for("chat.postMessage", 1, timeout=30)[0]["channel"] == "D0DM"
         assert wait_until(lambda: ws.acks == ["e1"], 10)
     finally:
         proc.terminate()
@@ -554,3 +557,44 @@ def test_manifest_declares_what_the_app_uses():
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+# -- the same learner, the same answer, in every channel ------------------------------------
+CONVERSATION = ("I have a portfolio with three NLP projects.", "What's my next step then?",
+                "and after that?")
+
+
+@pytest.mark.slow
+@pytest.mark.server
+def test_cli_web_and_slack_give_the_same_answers_as_the_chain_moves_forward(
+        full_settings: Settings, make_worker, slack_api, tmp_path):
+    """One conversation through the command line, the web app's /ask endpoint and Slack:
+    each channel places the learner at the same link, moves forward the same way and cites
+    the same sources with the same answer text (rendering apart)."""
+    from fakes.webapp import ask, client, served, web_bot
+    from test_cli import run
+
+    cli_turns = []
+    for text in CONVERSATION:
+        out = run(["ask", "--json", "--user", "same-learner", text], full_settings)
+        assert out.returncode == 0, out.stderr
+        cli_turns.append(json.loads(out.stdout))
+    web_turns = []
+    with served(web_bot(full_settings, tmp_path), full_settings) as url:
+        session = client(url)
+        web_turns = [ask(session, text) for text in CONVERSATION]
+    w = make_worker()
+    slack_turns = []
+    for n, text in enumerate(CONVERSATION, 1):
+        w.event(f"EvSame{n}", dm("USAME", text, f"1700000{n:03d}.000100"))
+        slack_api.wait_for("chat.postMessage", n, timeout=60)  # a loaded CI machine
+        trace_id = w.bot.store.history("slack:USAME", limit=2)[-1]["trace_id"]
+        slack_turns.append(w.bot.store.get_trace(trace_id)["answer"])
+    for turns in (cli_turns, web_turns, slack_turns):
+        assert [t["stage"] for t in turns] == ["network-and-job", "network-and-job",
+                                               "future-proof"], "the chain moves forward"
+    for a, b, c in zip(cli_turns, web_turns, slack_turns, strict=True):
+        assert a["stage"] == b["stage"] == c["stage"]
+        assert [s["id"] for s in a["sources"]] == [s["id"] for s in b["sources"]] == [
+            s["id"] for s in c["sources"]]
+        assert a["answer"] == b["answer"] == c["answer"]

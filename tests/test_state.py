@@ -1,7 +1,7 @@
 """The state store keeps every user's data the same way in SQLite and in PostgreSQL.
 
 The suite runs once per backend: SQLite in a temp dir and a real PostgreSQL started for the
-session (``pg.py``). Schema checks, the one-line CLI errors, and SQLite's crash safety follow.
+session (``fakes/pg.py``). Schema checks, the one-line CLI errors, and SQLite's crash safety follow.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from pg import PostgresServer, pg_server, pg_url  # noqa: F401
+from fakes.pg import PostgresServer, pg_server, pg_url  # noqa: F401
 
 from bot.settings import Settings
 from bot.store.state import (
@@ -38,7 +38,7 @@ def settings_for(tmp_path: Path, db_url: str | None = None) -> Settings:
     return Settings(_env_file=None, data_dir=tmp_path / "data", db_url=db_url)  # type: ignore[call-arg]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> StateStore:
     """An upgraded store on each backend, opened the way a worker opens it."""
     if request.param == "sqlite":
@@ -205,7 +205,7 @@ def test_a_configured_sqlite_url_is_checked_not_migrated(tmp_path):
 
 
 def test_an_unreachable_database_is_one_clear_error(tmp_path):
-    from pg import free_port
+    from fakes.pg import free_port
 
     url = f"postgresql://careerbot:s3cret@127.0.0.1:{free_port()}/careerbot"
     with pytest.raises(StateStoreUnavailableError) as err:
@@ -214,8 +214,8 @@ def test_an_unreachable_database_is_one_clear_error(tmp_path):
 
 
 def test_cli_names_the_upgrade_then_applies_it(pg_url, tmp_path, monkeypatch):  # noqa: F811
-    import bot.cli.data_cmds  # noqa: F401  (registers the commands)
-    from bot.cli import cli
+    import ui.cli.data_cmds  # noqa: F401  (registers the commands)
+    from ui.cli import cli
 
     monkeypatch.setenv("CAREERBOT_DB_URL", pg_url)
     monkeypatch.setenv("CAREERBOT_DATA_DIR", str(tmp_path / "data"))

@@ -1,9 +1,10 @@
 """The web app through its public API, as gradio_client users reach it.
 
-The real app serves a real bot over the full-corpus index on a free loopback port; each
-gradio_client is its own browser-like session. Hostile input, a per-session rate limit and a
-small queue under 60 simultaneous requests must all end in a clear reply or a clean
-"queue full", never a server error.
+The real app serves a real bot on a free loopback port, over the whole corpus indexed with
+the fake encoder (the app's rules do not depend on the vectors; ``careerbot web`` itself runs
+over the real model); each gradio_client is its own browser-like session. Hostile input, a
+per-session rate limit and a small queue under 60 simultaneous requests must all end in a
+clear reply or a clean "queue full", never a server error.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from webapp import ask, client, served, web_bot
+from fakes.webapp import ask, client, served, web_bot
 
 from bot.answer import prompts
 from bot.settings import Settings
+from ui import copy
 
 ANSWER_KEYS = {"answer", "stage", "stage_confidence", "next_stage", "declined", "filters",
                "trace_id", "sources"}
@@ -31,13 +33,15 @@ pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def bot(full_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    return web_bot(full_settings, tmp_path_factory.mktemp("web-state"))
+def bot(fake_settings: Settings, fake_encoder: Any,
+        tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The web app's rules do not depend on the vectors: a bot over the fake index."""
+    return web_bot(fake_settings, tmp_path_factory.mktemp("web-state"), fake_encoder)
 
 
 @pytest.fixture(scope="module")
-def url(bot: Any, full_settings: Settings) -> Iterator[str]:
-    with served(bot, full_settings) as u:
+def url(bot: Any, fake_settings: Settings) -> Iterator[str]:
+    with served(bot, fake_settings) as u:
         yield u
 
 
@@ -90,23 +94,23 @@ def test_sessions_are_isolated(url: str, bot: Any) -> None:
         "How do I prepare for interviews?"]
 
 
-def test_rate_limit_slows_one_session_and_not_another(bot: Any, full_settings: Settings) -> None:
-    with served(bot, full_settings, rate_limit_per_min=3) as u:
+def test_rate_limit_slows_one_session_and_not_another(bot: Any, fake_settings: Settings) -> None:
+    with served(bot, fake_settings, rate_limit_per_min=3) as u:
         busy, calm = client(u), client(u)
         replies = [ask(busy, "Which books teach machine learning?") for _ in range(4)]
         assert [r.get("problem") for r in replies[:3]] == [None, None, None]
         assert replies[3]["problem"] == "rate_limited"
-        assert replies[3]["answer"] == prompts.SLOW_DOWN
+        assert replies[3]["answer"] == copy.SLOW_DOWN
         other = ask(calm, "Which books teach machine learning?")
         assert other.get("problem") is None and other["sources"]
 
 
 @pytest.mark.slow
 def test_overload_is_answered_or_cleanly_refused(
-        bot: Any, full_settings: Settings, capfd: pytest.CaptureFixture[str]) -> None:
-    from ui.webload import web_load
+        bot: Any, fake_settings: Settings, capfd: pytest.CaptureFixture[str]) -> None:
+    from evals.bench.webload import web_load
 
-    with served(bot, full_settings, web_concurrency=2, web_queue_size=4) as u:
+    with served(bot, fake_settings, web_concurrency=2, web_queue_size=4) as u:
         got = web_load(u, concurrency=60, n=60)
         after = ask(client(u), "How do I start a career in AI?")
     assert got["errors"] == 0, got["error_samples"]
@@ -120,8 +124,8 @@ def test_overload_is_answered_or_cleanly_refused(
 @pytest.mark.slow
 def test_careerbot_web_command_serves_the_api_and_survives_500_at_once(
         full_settings: Settings, tmp_path: Path) -> None:
+    from evals.bench.webload import web_load
     from ui.web import free_port
-    from ui.webload import web_load
 
     port = free_port()
     env = {**os.environ, "CAREERBOT_DATA_DIR": str(full_settings.data_dir),

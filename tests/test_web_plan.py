@@ -1,6 +1,6 @@
 """The web app's "Assess me" and "My plan" tabs.
 
-The rules (``ui/web_plan.py``) over the real corpus and a real state store: form answers place
+The rules (``ui/web/plan.py``) over the real corpus and a real state store: form answers place
 that session's user and store the roadmap, the plan fits the hours in the profile, a ticked
 checkbox is saved, and an exported Markdown file, ticked in an editor and uploaded, restores
 the ticks. Then the whole flow once in a real browser (Debian chromium, Playwright), which
@@ -16,15 +16,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from webapp import ARTIFACTS, served, web_bot
+from fakes.webapp import ARTIFACTS, served, web_bot
 
-from bot.answer import prompts
 from bot.learner.plan import load_plan
 from bot.settings import DEFAULT_CORPUS_DIR, Settings
 from bot.store.state import StateStore
 from corpus.loader import load_corpus
 from corpus.schema import STAGES
-from ui.web_plan import WebPlan
+from ui import copy
+from ui.web.plan import WebPlan
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -63,20 +63,21 @@ def ticked(markdown: str, keys: list[str]) -> str:
     return markdown
 
 
-def test_the_checklist_is_asked_stage_by_stage_from_the_job_backwards(web: WebPlan) -> None:
+def test_the_checklist_is_asked_stage_by_stage_from_the_job_backwards(web: WebPlan,
+                                                                     corpus: Any) -> None:
     groups = web.groups()
     assert [g.stage for g in groups] == list(reversed(STAGES))
-    assert [g.name for g in groups] == [prompts.STAGE_NAMES[s] for s in reversed(STAGES)]
+    assert [g.name for g in groups] == [corpus.stage_name(s) for s in reversed(STAGES)]
     asked = [q["id"] for g in groups for q in g.questions]
     assert asked == [q["id"] for q in web.questions] and len(set(asked)) == len(asked)
     assert web.intro == web.checklist.intro
 
 
 @pytest.mark.parametrize("stage", ["landscape", "portfolio", "network-and-job"])
-def test_answers_place_that_sessions_user_and_store_the_roadmap(web: WebPlan,
+def test_answers_place_that_sessions_user_and_store_the_roadmap(web: WebPlan, corpus: Any,
                                                                 stage: str) -> None:
     text = place(web, "s1", stage)
-    assert f"Your stage: {prompts.STAGE_NAMES[stage]} (`{stage}`)" in text
+    assert f"Your stage: {corpus.stage_name(stage)} (`{stage}`)" in text
     assert f", so: {stage}." in text  # the explanation
     road = web.store.get_roadmap("web-s1")
     assert road["current"] == stage
@@ -128,7 +129,7 @@ def test_ticking_saves_and_a_rebuild_keeps_the_ticks(web: WebPlan) -> None:
         view = web.tick("s1", key, True)
         assert view.plan is None, "the page already shows the tick: no redraw"
     total = len(first.plan["items"])
-    assert view.status == prompts.WEB_PLAN_TICKED.format(done=2, total=total)
+    assert view.status == copy.WEB_PLAN_TICKED.format(done=2, total=total)
     assert f"- [x] `{keys[1]}`" in Path(view.markdown_file).read_text(encoding="utf-8")
     plan = load_plan(web.store.get_plan("web-s1"))
     assert {i.key for i in plan.items if i.done} == set(keys)
@@ -139,7 +140,7 @@ def test_ticking_saves_and_a_rebuild_keeps_the_ticks(web: WebPlan) -> None:
     done = web.sections(again.plan)[-1]
     assert done.heading == "Done before this plan"
     assert [(r.key, r.done) for r in done.rows] == [(k, True) for k in keys]
-    assert web.tick("other", keys[0], True).status == prompts.WEB_PLAN_NONE
+    assert web.tick("other", keys[0], True).status == copy.WEB_PLAN_NONE
 
 
 def test_an_edited_markdown_export_restores_the_ticks(web: WebPlan, tmp_path: Path) -> None:
@@ -153,7 +154,7 @@ def test_an_edited_markdown_export_restores_the_ticks(web: WebPlan, tmp_path: Pa
     upload.write_text(edited, encoding="utf-8")
 
     out = web.import_markdown("s1", str(upload))
-    assert out.status.startswith(prompts.WEB_PLAN_IMPORTED.format(
+    assert out.status.startswith(copy.WEB_PLAN_IMPORTED.format(
         done=3, total=len(view.plan["items"]), changed=3))
     assert {i["key"] for i in out.plan["items"] if i["done"]} == set(keys)
     assert {r.key for s in web.sections(out.plan) for r in s.rows if r.done} == set(keys)
@@ -162,8 +163,8 @@ def test_an_edited_markdown_export_restores_the_ticks(web: WebPlan, tmp_path: Pa
 
     junk = tmp_path / "junk.md"
     junk.write_bytes(b"\xff\xfe not a plan")
-    assert web.import_markdown("s1", str(junk)).status == prompts.WEB_PLAN_IMPORT_BAD
-    assert web.import_markdown("nobody", str(upload)).status == prompts.WEB_PLAN_NONE
+    assert web.import_markdown("s1", str(junk)).status == copy.WEB_PLAN_IMPORT_BAD
+    assert web.import_markdown("nobody", str(upload)).status == copy.WEB_PLAN_NONE
     web.forget_files("s1")
     assert not Path(view.markdown_file).exists()
 

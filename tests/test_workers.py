@@ -1,6 +1,6 @@
 """Several workers share one state store and one index and keep nothing of their own.
 
-Real processes against a real PostgreSQL (``pg.py``) and SQLite: concurrent writes lose
+Real processes against a real PostgreSQL (``fakes/pg.py``) and SQLite: concurrent writes lose
 nothing, an event id is claimed by exactly one racer, and a profile set through one worker is
 seen through another that shares only the database and a Chroma server with it.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from pg import PostgresServer, free_port, pg_server, pg_url  # noqa: F401
+from fakes.pg import PostgresServer, free_port, pg_server, pg_url  # noqa: F401
 
 from bot.settings import DEFAULT_CORPUS_DIR, Settings
 from bot.store.state import StateStore, make_engine, profiles, upgrade
@@ -35,7 +35,7 @@ def state_url(url: str) -> str:
     return Settings(_env_file=None, db_url=url).state_url  # type: ignore[call-arg]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An upgraded, empty store on each backend (the SQLAlchemy URL workers are given)."""
     url = f"sqlite:///{tmp_path}/state.db" if request.param == "sqlite" \
