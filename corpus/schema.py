@@ -98,7 +98,17 @@ class Role(_Strict):
     tools: list[str] = Field(min_length=2)
     path_in: str = Field(min_length=60)
     fits_you_if: str = ""
+    # one concrete, role-specific thing to start this week at each stage of the chain
+    first_steps: dict[Stage, str] = {}
     checked: Checked
+
+    @field_validator("first_steps")
+    @classmethod
+    def _first_steps(cls, v: dict[str, str]) -> dict[str, str]:
+        short = [k for k, text in v.items() if len(text.split()) < 8]
+        if short:
+            raise ValueError(f"first_steps too short to act on: {', '.join(short)}")
+        return {k: " ".join(text.split()) for k, text in v.items()}
 
     @field_validator("id")
     @classmethod

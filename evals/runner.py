@@ -144,10 +144,12 @@ def with_supports(cited: list[str], corpus: Any) -> list[str]:
 
 def stage_copy(corpus: Any) -> tuple[str, ...]:
     """The corpus texts the composer frames its answers with (stage names, links, what comes
-    after; what a background brings): corpus copy, not claims to check against the cited
-    sources."""
-    return (*(t for s in corpus.stages for t in (s.name, s.intro, s.gap, s.after, s.first_step)),
-            *(b.strengths for b in corpus.backgrounds if b.strengths))
+    after; what a background brings; a role's first steps): corpus copy, not claims to check
+    against the cited sources."""
+    return (*(t for s in corpus.stages
+              for t in (s.name, s.intro, s.gap, s.after, s.first_step)),
+            *(b.strengths for b in corpus.backgrounds if b.strengths),
+            *(t for r in corpus.roles for t in r.first_steps.values()))
 
 
 def corpus_ids(bot: Any) -> set[str]:

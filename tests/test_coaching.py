@@ -196,3 +196,22 @@ def test_what_next_from_someone_we_know_nothing_about_starts_at_the_first_link()
                                            asks_next=True, after_that=False, has_topic=False,
                                            previous=None))
     assert (stage.stage, why) == ("landscape", "next")
+
+
+def test_every_role_has_its_own_first_step_at_every_stage_and_each_is_an_action():
+    from bot.answer.text import is_action
+    from corpus.schema import STAGES
+
+    for r in ROLES:
+        assert set(r.first_steps) == set(STAGES), r.id
+        for stage, step in r.first_steps.items():
+            assert is_action(step), (r.id, stage, step)
+
+
+def test_what_someone_finished_points_to_the_role_their_next_step_is_for():
+    from bot.answer.context import leaning_role
+
+    resources = {r.id: r for r in CORPUS.resources}
+    roles = {r.id: r for r in ROLES}
+    assert leaning_role(["res-course-fastai"], resources, roles).id == "ml-engineer"
+    assert leaning_role([], resources, roles) is None

@@ -187,3 +187,37 @@ def test_a_what_next_question_without_a_card_still_ends_in_one_concrete_step():
 def test_with_nothing_to_go_on_the_reply_says_so_plainly_instead_of_being_empty():
     composed = compose(context("Tell me something", [], shape="open", stage=None))
     assert composed.text.strip() and "don't have curated material" in composed.text
+
+
+def _portfolio_stages() -> dict[str, object]:
+    from types import SimpleNamespace
+
+    return {"portfolio": SimpleNamespace(
+        name="Build your portfolio", gap="a portfolio", after="Then network.",
+        first_step="Pick one project and push a first version to GitHub this week.")}
+
+
+def test_a_learner_with_a_target_role_gets_that_roles_own_next_step():
+    from types import SimpleNamespace
+
+    role = SimpleNamespace(id="ml-engineer", name="ML engineer", skills=[],
+                           first_steps={"portfolio": "Train a small model and serve it behind "
+                                                     "an API, with a README that runs."})
+    composed = compose(context("what now?", [], stage="portfolio", shape="what_next",
+                               stages=_portfolio_stages(), role=role, chain_placed=True))
+    assert composed.reply is not None
+    assert composed.reply.next_step.startswith("Train a small model and serve it")
+
+
+def test_without_a_named_role_the_next_step_leans_on_what_they_finished_and_says_so():
+    from types import SimpleNamespace
+
+    leaning = SimpleNamespace(id="ml-engineer", name="ML engineer",
+                              first_steps={"portfolio": "Train a small model and serve it "
+                                                        "behind an API."})
+    composed = compose(context("what now?", [], stage="portfolio", shape="what_next",
+                               stages=_portfolio_stages(), leaning_role=leaning,
+                               chain_placed=True))
+    assert composed.reply is not None
+    step = composed.reply.next_step
+    assert "points towards ML engineer work" in step and "serve it behind an API" in step

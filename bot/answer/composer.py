@@ -20,6 +20,7 @@ from bot.answer.retrieval import Hit
 from bot.answer.text import (
     best_sentences,
     describe_resource,
+    in_sentence,
     month_name,
     overlap,
     safe_sentences,
@@ -109,11 +110,16 @@ def _next_step(ctx: Context) -> str:
         text = prompts.PICK_NEXT.get(kind, prompts.PICK_NEXT["default"])
         return text.format(title=f"*{picked.meta.get('title', picked.source_id)}*")
     info = ctx.stages.get(ctx.stage or "")
-    if info is None or ctx.stage == "landscape" and ctx.role is not None:
-        return ""
     # a "how do I ...?" is answered by its steps; the stage's step fits "what now?" questions
-    return info.first_step.strip() if ctx.chain_placed or ctx.shape in STAGE_STEP_SHAPES \
-        else ""
+    if info is None or not (ctx.chain_placed or ctx.shape in STAGE_STEP_SHAPES):
+        return ""
+    role = ctx.role or ctx.leaning_role
+    own = role.first_steps.get(ctx.stage, "") if role is not None else ""
+    if own and ctx.role is not None:
+        return own
+    if own:
+        return prompts.LEANING_STEP.format(role=in_sentence(role.name), step=own)
+    return "" if ctx.stage == "landscape" and ctx.role is not None else info.first_step.strip()
 
 
 def _fit(ctx: Context) -> str:
@@ -147,6 +153,8 @@ def _steps(ctx: Context, cites: Citations, q_terms: set[str]) -> list[str]:
         limit = min(limit, CARD_STEPS.get(ctx.shape, 0))
     if ctx.roles and lead.asks_for_roles(ctx) or ctx.missing_skills or ctx.compared:
         limit = 0  # the roles, a CV's gaps or the pick between two resources answer it
+    elif ctx.card is None and lead.pick(ctx) is not None:
+        limit = min(limit, 1)  # the pick, how to start it and the list answer a "which course?"
     steps: list[tuple[int, str]] = []
     said: list[set[str]] = [terms(ctx.card.answer)] if ctx.card is not None else []
     role_step = _role_step(ctx, cites)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -34,7 +36,7 @@ from bot.learner.profile import (
 )
 from bot.learner.progress import ProgressReader, asks_after_that, asks_next, label_of
 from bot.learner.roadmap import LearnerState
-from corpus.schema import Background, Corpus, Role
+from corpus.schema import Background, Corpus, Resource, Role
 
 GUIDES_AND_ROLES = {"kind": {"$in": ["guide", "role"]}}
 PLACES = ("portal", "community", "dataset")  # what "where can I find ...?" asks for
@@ -66,6 +68,7 @@ class ContextBuilder:
         self.detector = detector
         self.cards = cards
         self.roles = list(corpus.roles)
+        self.roles_by_id = {r.id: r for r in self.roles}
         self.stages = {s.slug: s for s in corpus.stages}
         self.reader = ProgressReader(corpus)
         self.person_reader = PersonReader(corpus)
@@ -144,7 +147,9 @@ class ContextBuilder:
             background=self._background(question, st), role_names=self.role_names,
             chain_placed=why in ("progress", "after-that", "next") and not has_topic,
             compared=compared,
-            free_only=filters.free_only, asks_material=asks_for_material(question_of(request)))
+            free_only=filters.free_only, asks_material=asks_for_material(question_of(request)),
+            leaning_role=None if role else leaning_role(st.progress.done, self.reader.resources,
+                                                         self.roles_by_id))
         return Placed(found=f, stage=stage, why=why, ctx=ctx, filters=filters, role=role,
                       card=card)
 
@@ -236,7 +241,12 @@ class ContextBuilder:
         """Guide units for the stage; a question placed by progress searches its stage."""
         hits = f.passages
         if why in ("progress", "after-that", "next"):
-            query = self.stage_query(stage, role)
+            # the stage's link, for their role, and what they told about it ("five interviews,
+            # all rejections after the technical round" searches the interviews of that stage)
+            told = f.prepared.learner.question
+            query = self.stage_query(stage, role or leaning_role(
+                f.prepared.state.progress.done, self.reader.resources, self.roles_by_id),
+                told=told if len(terms(told)) >= TOLD_TERMS else "")
             hits = self.retriever.search(query, k=12, where={"$and": [
                 GUIDES_AND_ROLES, {"stage": stage}]}, mode=mode)
         hits = self._for_audience(f, hits, mode)
@@ -250,11 +260,12 @@ class ContextBuilder:
         # list rarely answers the question
         return ranked[:PASSAGES]
 
-    def stage_query(self, stage: str, role: Role | None) -> str:
+    def stage_query(self, stage: str, role: Role | None, told: str = "") -> str:
         """What to search for when the learner asks "what next?" and the chain says where:
-        the stage's link itself, for their role."""
+        the stage's link itself, for their role, with what they told of where they are."""
         info = self.stages[stage]
-        return f"{info.gap}. {info.needs}" + (f" ({role.name})" if role else "")
+        return f"{info.gap}. {info.needs}" + (f" ({role.name})" if role else "") + (
+            f" {told}" if told else "")
 
     def _for_audience(self, f: Found, hits: list[Hit], mode: Mode) -> list[Hit]:
         """Units written for the learner's audience ("From non-technical jobs" for a nurse)
@@ -365,6 +376,22 @@ class ContextBuilder:
 
 _PEOPLE = re.compile(r"\b(mentors?|people|peers|community|communities|network|meet|"
                      r"study (group|buddy|buddies)|ask questions?|someone)\b", re.I)
+
+
+# a message with this many content words tells enough to steer a "what next?" search
+TOLD_TERMS = 4
+
+
+def leaning_role(done: Sequence[str], resources: Mapping[str, Resource],
+                 roles: Mapping[str, Role]) -> Role | None:
+    """The role that most of what a learner finished is written for first ("fast.ai", "the
+    Deep Learning Specialization" -> ML engineer); the latest breaks a tie."""
+    firsts = [r.roles[0] for i in done if (r := resources.get(i)) is not None and r.roles]
+    if not firsts:
+        return None
+    counts = Counter(firsts)
+    top = max(counts.values())
+    return roles.get(next(s for s in reversed(firsts) if counts[s] == top))
 
 
 def places_for(request: str) -> tuple[str, ...]:

@@ -182,7 +182,7 @@ OFF_TOPIC_EXAMPLES: tuple[str, ...] = (
 STEPS_TITLES: dict[str, str] = {
     "yes_no": "Why, and what to do", "define": "In practice", "how_many": "How to get there",
     "choose": "Why", "best": "Why", "where": "How to use them", "how_to": "How to do it",
-    "what_next": "Your next steps", "gap_review": "The gaps to close, in order",
+    "what_next": "Then, along the way", "gap_review": "The gaps to close, in order",
     "open": "What to do",
 }
 RESOURCES_TITLE = "Resources to use"
@@ -215,6 +215,8 @@ LEARNING_ORDER = "For the {role} role, learn in this order: {order} {cite}."
 YOU_HAVE = "You already have {have}."
 LEAD_WHERE = "Good places to look: {places}."
 LEAD_PICK = "Start with {first}"
+# a role's own next step for someone who has not named a role, but whose finished work leans
+LEANING_STEP = "What you have finished points towards {role} work; if that is your aim: {step}"
 # the next step after a pick, by kind of resource ("default" for the others)
 PICK_NEXT = {
     "course": "Enrol in {title} and finish its first module this week, doing every exercise "

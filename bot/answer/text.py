@@ -48,12 +48,12 @@ ACTION = re.compile(
     r"score|reply|click|widen|design|move|outline|photograph|get|clone|revoke|name|post|"
     r"log|close|estimate|message|sign up|register|fork|record|measure|pair|attend|enter|"
     r"rehearse|reproduce|swap|label|summari[sz]e|skim|visit|browse|fill|upload|turn|forget|"
-    r"print|compute|record|give|finish|look|fine-tune)\b"
+    r"print|compute|record|give|finish|look|fine-tune|present)\b"
     r"|^(before|for|in|on|once|this|tonight|if|within|next|after|over|by|each|every)\b"
     r"[^.]{0,80}?,\s*(start|pick|choose|build|write|read|learn|make|ask|join|apply|open|"
     r"count|run|list|try|find|take|spend|set|add|draft|send|book|watch|search|create|post|"
     r"update|review|compare|check|note|mark|do|get|go|put|pin|schedule|record|print|"
-    r"compute|fine-tune|give|split|decide|look|finish|reproduce|write|open)\b", re.I)
+    r"compute|fine-tune|give|split|decide|look|finish|reproduce|write|open|test)\b", re.I)
 _ROLE_ORDER = re.compile(r"\blearn in this order\b|\bskills are missing\b", re.I)
 
 

@@ -69,6 +69,9 @@ class Context:
     compared: list[Hit] = field(default_factory=list)  # two resources a "this or that?" names
     free_only: bool = False  # the learner wants free resources only
     asks_material: bool = False  # the question asks for something to learn from (a course...)
+    # the role what they finished points to, when they have not named one ("fast.ai" -> ML
+    # engineer): it only shapes the next step, said as a lean, never as their choice
+    leaning_role: Any = None
     role_names: Mapping[str, str] = field(default_factory=dict)  # role slug -> its name
 
 
