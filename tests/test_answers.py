@@ -221,3 +221,20 @@ def test_the_retriever_drops_into_any_langchain_chain(engine_bot):
     assert docs[0].metadata["stage"] == "network-and-job" and docs[0].page_content
     chain = retriever | RunnableLambda(lambda ds: [d.metadata["source_id"] for d in ds])
     assert chain.invoke("Which books teach statistics?")
+
+
+def test_what_now_after_deep_learning_courses_leans_to_their_role_and_says_so(engine_bot):
+    """Someone who names no role but finished deep-learning courses gets a step and resources
+    for the role those courses are written for, said as a lean, not as their choice."""
+    from corpus.loader import load_corpus
+
+    roles = {r.id: r.roles for r in load_corpus().resources}
+    answer = engine_bot.ask("I finished fast.ai part 1 and the Deep Learning Specialization. "
+                            "What should I do now?", user_id="lean-dl")
+    assert answer.stage == "portfolio"
+    assert answer.reply is not None and answer.reply.next_step
+    if not answer.sources[0].id.startswith("card-"):  # a card that fits them says its own
+        assert "points towards machine learning engineer work" in answer.reply.next_step
+    for s in answer.sources:
+        if s.id in roles:  # a resource: for ML engineers, or for every role
+            assert not roles[s.id] or "ml-engineer" in roles[s.id], s.id

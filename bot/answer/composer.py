@@ -43,7 +43,7 @@ _LEARN = re.compile(r"\b(learn|learning|study|studying|practi[cs]e|master|pick u
 STAGE_STEP_SHAPES = ("what_next", "open", "gap_review")
 # how many steps each shape of question gets: short questions get short answers
 MAX_STEPS = {"yes_no": 2, "define": 2, "how_many": 2, "choose": 2, "best": 2, "where": 2,
-             "how_to": 4, "what_next": 3, "gap_review": 3, "open": 3}
+             "how_to": 3, "what_next": 2, "gap_review": 3, "open": 2}
 
 
 def stage_name(ctx: Context, slug: str | None) -> str:
@@ -221,9 +221,9 @@ def _usable(ctx: Context, hit: Hit, seen: int, best: float) -> bool:
     if hit.meta.get("kind") == "role" and not ctx.show_learning_order:
         return False  # a role's profile is a step only where its learning order is asked for
     roles = [r for r in str(hit.meta.get("roles") or "").split(",") if r]
-    if hit.meta.get("kind") == "guide" and roles and ctx.role is not None \
-            and ctx.role.id not in roles:
-        return False  # a guide written for other roles than the one they aim at
+    aim = ctx.role or ctx.leaning_role
+    if hit.meta.get("kind") == "guide" and roles and aim is not None and aim.id not in roles:
+        return False  # a guide written for other roles than the one they aim (or lean) at
     audience = [a for a in str(hit.meta.get("audience") or "").split(",") if a]
     levels = [v for v in str(hit.meta.get("levels") or "").split(",") if v]
     if audience and not ctx.person.audience:

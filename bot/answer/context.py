@@ -8,6 +8,7 @@ and the line that says why this is the learner's next step.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter
@@ -298,7 +299,12 @@ class ContextBuilder:
         else:
             text = p.query if request == p.learner.question else request
             qvec = self.retriever.embed(text)  # the words are the question's: so is its vector
-        text += f" {role.name}" if role else ""
+        # the role they aim at, else (for a "what now?") the one their finished work leans to
+        aim = role or (leaning_role(p.state.progress.done, self.reader.resources,
+                                    self.roles_by_id) if why_placed(p, request) else None)
+        text += f" {aim.name}" if aim else ""
+        if role is None and aim is not None:  # resources for the role they lean to, or all
+            filters = dataclasses.replace(filters, role=aim.id)
         levels = [LEVEL_ORDER.get(self._level(d), 0) for d in done]
         q = ResourceQuery(text=text, filters=filters, stage=stage, k=k, done=set(done),
                           starting=not filters.level and (_starting(p.learner.question)
