@@ -215,3 +215,23 @@ def test_what_someone_finished_points_to_the_role_their_next_step_is_for():
     roles = {r.id: r for r in ROLES}
     assert leaning_role(["res-course-fastai"], resources, roles).id == "ml-engineer"
     assert leaning_role([], resources, roles) is None
+
+
+def test_a_card_that_tells_them_to_learn_what_they_already_use_does_not_lead():
+    import numpy as np
+
+    from bot.answer.cards import CardMatcher
+    from bot.learner.person import Person
+
+    card = Card(id="card-building-blocks-mlops-tools", stage="building-blocks", shape="how_to",
+                question="What should I learn to move into MLOps?",
+                answer="Add Docker and then Kubernetes, experiment tracking and monitoring "
+                       "for models.", supports=["role-mlops-engineer"], checked="2026-12")
+    texts, owners = CardMatcher.texts([card])
+    vectors = np.ones((len(texts), 4)) / 2.0
+    matcher = CardMatcher([card], vectors, owners)
+    qvec = np.ones(4) / 2.0
+    asked = "What should I learn to move into MLOps?"
+    assert matcher.match(qvec, asked, person=Person()) is not None
+    devops = Person(knows=frozenset({"kubernetes", "terraform"}))
+    assert matcher.match(qvec, asked, person=devops) is None

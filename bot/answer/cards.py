@@ -14,13 +14,14 @@ finished; otherwise the composer answers from passages.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot.answer.text import terms
+from bot.answer.text import sentence_split, terms
 from bot.learner.person import Person
 from bot.learner.profile import formats_in_text
 from corpus.schema import Card
@@ -32,6 +33,9 @@ MATCH = 0.72
 CLOSE = 0.85
 COVER = 0.5
 LOOSE = 0.3
+# a sentence that tells the learner to take something up
+_TO_LEARN = re.compile(r"\b(learn|study|add|pick up|master|start with|get comfortable with|"
+                       r"brush up|take a course)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,9 @@ class CardMatcher:
             return False  # written for another audience (unknown: the words decide)
         if any(s in done for s in card.supports):
             return False  # it would send them back to what they finished
+        if person is not None and any(_TO_LEARN.search(s) and person.knows_about(s)
+                                      for s in sentence_split(card.answer)):
+            return False  # it tells them to learn what they already use
         return not (stage and card.shape == "what_next" and card.stage != stage)
 
 

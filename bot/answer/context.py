@@ -177,17 +177,17 @@ class ContextBuilder:
         line about the asker ("I'm 34 and a nurse") dilutes the words of what they ask, and
         one that is part of the question ("I'm bad at maths, can I ...?") belongs to it."""
         texts = [*asked_parts(request), *asked_parts(question)]
-        if with_role and role is not None and match_role(question, [role]) is None:
+        named = [r.id for r in self.roles if match_role(question, [r]) is not None]
+        if with_role and role is not None and role.id not in named:
             # "which projects should I build?" from someone aiming at data engineering is
-            # the data engineer's question: role-specific cards answer it
+            # the data engineer's question: role-specific cards answer it (the role is
+            # context from the profile, not a role the question names)
             texts.append(f"{question_of(request)} ({role.name})")
         found = []
         for text in dict.fromkeys(texts):
             got = self.cards.match(self._vec(f, text), text, role=role.id if role else None,
                                    person=st.person, done=st.progress.done, stage=stage,
-                                   formats=formats_in_text(request),
-                                   roles_named=[r.id for r in self.roles
-                                                if match_role(text, [r]) is not None])
+                                   formats=formats_in_text(request), roles_named=named)
             if got is not None:
                 found.append(got)
         return max(found, key=lambda m: m.similarity, default=None)
