@@ -258,3 +258,12 @@ def test_queries_follow_the_precision_the_index_was_built_at(settings_factory, s
     with caplog.at_level(logging.WARNING):
         bot = build_bot(int8, store=None, keep_state=False)
     assert bot.retriever.encoder.quantization == "int8" and notices() == []
+
+
+def test_a_process_that_answers_keeps_numpys_blas_to_one_thread(fake_bot):
+    """Spinning BLAS threads slowed the query embedding inside an answer from 3 to 8 ms."""
+    from threadpoolctl import threadpool_info
+
+    fake_bot.ask("Which books teach statistics?")
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert blas and all(lib["num_threads"] == 1 for lib in blas)
