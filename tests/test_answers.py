@@ -238,3 +238,15 @@ def test_what_now_after_deep_learning_courses_leans_to_their_role_and_says_so(en
     for s in answer.sources:
         if s.id in roles:  # a resource: for ML engineers, or for every role
             assert not roles[s.id] or "ml-engineer" in roles[s.id], s.id
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "declined"), [
+    ("Write me a cover letter for a barista job.", True),
+    ("Help me with my resume for a receptionist position at a dental clinic.", True),
+    ("How do I write a cover letter for a data analyst job?", False),
+    ("I'm a nurse. How do I move into healthcare AI?", False),
+])
+def test_job_hunting_outside_ai_is_declined_and_inside_it_answered(career_bot, question,
+                                                                    declined):
+    assert career_bot.ask(question).declined is declined

@@ -176,6 +176,12 @@ OFF_TOPIC_EXAMPLES: tuple[str, ...] = (
     "How do I find a real estate agent to sell my house?",
     "How do I become an electrician or a plumber?",
     "Should I rent or buy a flat?",
+    # job hunting for work outside AI and data: careerbot's advice is for AI careers
+    "Help me write a resume for a nursing position at a hospital.",
+    "How do I ask my head teacher for a pay rise?",
+    "What should I wear to an interview at a bank branch?",
+    "How do I get hired as a hairdresser in a salon?",
+    "Can you apply for barista and retail shop jobs for me?",
 )
 
 # The grounded composer's words around the quoted corpus text (bot/answer/composer.py).
