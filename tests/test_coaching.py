@@ -209,7 +209,7 @@ def test_every_role_has_its_own_first_step_at_every_stage_and_each_is_an_action(
 
 
 def test_what_someone_finished_points_to_the_role_their_next_step_is_for():
-    from bot.answer.context import leaning_role
+    from bot.learner.progress import leaning_role
 
     resources = {r.id: r for r in CORPUS.resources}
     roles = {r.id: r for r in ROLES}

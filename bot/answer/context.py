@@ -11,15 +11,19 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections import Counter
-from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from bot.answer.cards import CardMatch, CardMatcher
 from bot.answer.gaps import gap_order, skill_gap
 from bot.answer.notes import filters_note, profile_note
-from bot.answer.resources import LEVEL_ORDER, ResourceQuery, fast_moving, pick_resources
+from bot.answer.resources import (
+    LEVEL_ORDER,
+    ResourceQuery,
+    fast_moving,
+    pick_resources,
+    places_for,
+)
 from bot.answer.resources import starting_out as _starting
 from bot.answer.retrieval import Filters, Hit, HybridRetriever, Mode
 from bot.answer.shape import asked_parts, question_of, question_shape
@@ -35,12 +39,18 @@ from bot.learner.profile import (
     match_role,
     target_role,
 )
-from bot.learner.progress import ProgressReader, asks_after_that, asks_next, label_of
+from bot.learner.progress import (
+    ProgressReader,
+    asks_after_that,
+    asks_next,
+    label_of,
+    leaning_role,
+)
 from bot.learner.roadmap import LearnerState
-from corpus.schema import Background, Corpus, Resource, Role
+from corpus.schema import Background, Corpus, Role
 
 GUIDES_AND_ROLES = {"kind": {"$in": ["guide", "role"]}}
-PLACES = ("portal", "community", "dataset")  # what "where can I find ...?" asks for
+TOLD_TERMS = 4  # content words in a message that tell enough to steer a "what next?" search
 PASSAGES = 6  # guide units the composer may quote from
 AUDIENCE_BOOST = 0.98  # units for the learner's audience rank just below the best passage
 _FOLLOW_UP = re.compile(
@@ -323,8 +333,7 @@ class ContextBuilder:
         return found, False
 
     def _level(self, resource_id: str) -> str:
-        res = next((r for r in self.corpus.resources if r.id == resource_id), None)
-        return res.level if res else "beginner"
+        return r.level if (r := self.reader.resources.get(resource_id)) else "beginner"
 
     def _roles_asked(self, request: str, stage: str, mode: Mode) -> list[Hit]:
         """Role profiles for "which roles are there?", minus the ones it names to exclude."""
@@ -378,36 +387,6 @@ class ContextBuilder:
         today = self.today or dt.date.today()
         months = today.year * 12 + today.month - 1 - self.stale_months
         return f"{months // 12:04d}-{months % 12 + 1:02d}"
-
-
-_PEOPLE = re.compile(r"\b(mentors?|people|peers|community|communities|network|meet|"
-                     r"study (group|buddy|buddies)|ask questions?|someone)\b", re.I)
-
-
-# a message with this many content words tells enough to steer a "what next?" search
-TOLD_TERMS = 4
-
-
-def leaning_role(done: Sequence[str], resources: Mapping[str, Resource],
-                 roles: Mapping[str, Role]) -> Role | None:
-    """The role that most of what a learner finished is written for first ("fast.ai", "the
-    Deep Learning Specialization" -> ML engineer); the latest breaks a tie."""
-    firsts = [r.roles[0] for i in done if (r := resources.get(i)) is not None and r.roles]
-    if not firsts:
-        return None
-    counts = Counter(firsts)
-    top = max(counts.values())
-    return roles.get(next(s for s in reversed(firsts) if counts[s] == top))
-
-
-def places_for(request: str) -> tuple[str, ...]:
-    """The kinds of place a "where?" question asks for: people gather in communities, data
-    sets sit in portals and data set collections."""
-    if _PEOPLE.search(request):
-        return ("community",)
-    if re.search(r"\bdata ?sets?\b|\bdata to\b", request, re.I):
-        return ("dataset", "portal")
-    return PLACES
 
 
 def why_placed(p: Prepared, request: str) -> bool:

@@ -181,7 +181,7 @@ OFF_TOPIC_EXAMPLES: tuple[str, ...] = (
     "How do I ask my head teacher for a pay rise?",
     "What should I wear to an interview at a bank branch?",
     "How do I get hired as a hairdresser in a salon?",
-    "Can you apply for barista and retail shop jobs for me?",
+    "Write a cover letter for a waiter position at a restaurant.",
 )
 
 # The grounded composer's words around the quoted corpus text (bot/answer/composer.py).

@@ -17,6 +17,21 @@ from typing import Any
 
 from bot.answer.retrieval import Filters, Hit, HybridRetriever, Mode
 
+PLACES = ("portal", "community", "dataset")  # what "where can I find ...?" asks for
+_PEOPLE = re.compile(r"\b(mentors?|people|peers|community|communities|network|meet|"
+                     r"study (group|buddy|buddies)|ask questions?|someone)\b", re.I)
+
+
+def places_for(request: str) -> tuple[str, ...]:
+    """The kinds of place a "where?" question asks for: people gather in communities, data
+    sets sit in portals and data set collections."""
+    if _PEOPLE.search(request):
+        return ("community",)
+    if re.search(r"\bdata ?sets?\b|\bdata to\b", request, re.I):
+        return ("dataset", "portal")
+    return PLACES
+
+
 LEVEL_ORDER = {"beginner": 0, "any": 0, "intermediate": 1, "advanced": 2}
 _STARTING = re.compile(r"\b(where|how) (do|should|can) i (start|begin)\b|\bget(ting)? started\b|"
                        r"\b(first|initial) steps?\b|\bwhat should i learn first\b", re.I)

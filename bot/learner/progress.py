@@ -11,10 +11,11 @@ wins ("I have no projects" after "I have three projects").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from corpus.schema import STAGES, Corpus, Milestone, Resource
+from corpus.schema import STAGES, Corpus, Milestone, Resource, Role
 
 _SENTENCES = re.compile(r"(?<=[.!?;\n])\s+|\n+")
 # clause breaks: contrast words, and commas that start a new fact ("lots of courses, no
@@ -305,5 +306,18 @@ def label_of(item: str, reader: ProgressReader) -> str:
     return m.label if m else item
 
 
+def leaning_role(done: Sequence[str], resources: Mapping[str, Resource],
+                 roles: Mapping[str, Role]) -> Role | None:
+    """The role that most of what a learner finished is written for first ("fast.ai", "the
+    Deep Learning Specialization" -> ML engineer); the latest breaks a tie."""
+    firsts = [r.roles[0] for i in done if (r := resources.get(i)) is not None and r.roles]
+    if not firsts:
+        return None
+    counts = Counter(firsts)
+    top = max(counts.values())
+    return roles.get(next(s for s in reversed(firsts) if counts[s] == top))
+
+
 __all__ = ["Placement", "Progress", "ProgressReader", "ResourceNames", "Statement",
-           "asks_after_that", "asks_next", "clauses", "label_of", "milestones_done", "place"]
+           "asks_after_that", "asks_next", "clauses", "label_of", "leaning_role",
+           "milestones_done", "place"]
