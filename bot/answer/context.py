@@ -122,6 +122,9 @@ class ContextBuilder:
         question = p.learner.question
         request = st.statement.request or question
         role = self._role(p)
+        # the role what they finished leans to, for someone who names none (fast.ai -> ML)
+        leaning = None if role else leaning_role(st.progress.done, self.reader.resources,
+                                                 self.roles_by_id)
         filters = self._filters(p, role, stage.stage) if use_filters else Filters()
         have, missing = skill_gap(question, role) if role else ([], [])
         missing, firm_up = gap_order(role, have, missing) if missing else (missing, [])
@@ -131,11 +134,11 @@ class ContextBuilder:
                                                        0.5), "resources", stage.scores)
         shape = "gap_review" if missing else question_shape(request)
         passages = self._passages(f, stage.stage, why if not has_topic else "topic", role,
-                                  mode)
+                                  mode, leaning=leaning)
         card = None if missing else self._card(f, request, question, role, st, stage.stage,
                                                with_role=has_topic and why == "topic")
         resources, relaxed = self._resources(p, request, stage.stage, shape, filters, role,
-                                             missing, mode)
+                                             missing, mode, leaning=leaning)
         compared = [] if card or missing else self._compared(question)
         ctx = Context(
             question=request, stage=stage.stage, next_stage=stage.next_stage,
@@ -159,8 +162,7 @@ class ContextBuilder:
             chain_placed=why in ("progress", "after-that", "next") and not has_topic,
             compared=compared,
             free_only=filters.free_only, asks_material=asks_for_material(question_of(request)),
-            leaning_role=None if role else leaning_role(st.progress.done, self.reader.resources,
-                                                         self.roles_by_id))
+            leaning_role=leaning)
         return Placed(found=f, stage=stage, why=why, ctx=ctx, filters=filters, role=role,
                       card=card)
 
@@ -248,16 +250,15 @@ class ContextBuilder:
                        or asks_for_free(p.learner.question))
 
     def _passages(self, f: Found, stage: str, why: str, role: Role | None,
-                  mode: Mode) -> list[Hit]:
+                  mode: Mode, leaning: Role | None = None) -> list[Hit]:
         """Guide units for the stage; a question placed by progress searches its stage."""
         hits = f.passages
         if why in ("progress", "after-that", "next"):
             # the stage's link, for their role, and what they told about it ("five interviews,
             # all rejections after the technical round" searches the interviews of that stage)
             told = f.prepared.learner.question
-            query = self.stage_query(stage, role or leaning_role(
-                f.prepared.state.progress.done, self.reader.resources, self.roles_by_id),
-                told=told if len(terms(told)) >= TOLD_TERMS else "")
+            query = self.stage_query(stage, role or leaning,
+                                     told=told if len(terms(told)) >= TOLD_TERMS else "")
             hits = self.retriever.search(query, k=12, where={"$and": [
                 GUIDES_AND_ROLES, {"stage": stage}]}, mode=mode)
         hits = self._for_audience(f, hits, mode)
@@ -295,8 +296,8 @@ class ContextBuilder:
         return list(have.values())
 
     def _resources(self, p: Prepared, request: str, stage: str, shape: str, filters: Filters,
-                   role: Role | None, missing: list[str], mode: Mode
-                   ) -> tuple[list[Hit], bool]:
+                   role: Role | None, missing: list[str], mode: Mode,
+                   leaning: Role | None = None) -> tuple[list[Hit], bool]:
         done = [d for d in p.state.progress.done if d.startswith("res-")]
         k = 4 if stage == "resources" or shape == "where" else 3
         qvec = None
@@ -310,8 +311,7 @@ class ContextBuilder:
             text = p.query if request == p.learner.question else request
             qvec = self.retriever.embed(text)  # the words are the question's: so is its vector
         # the role they aim at, else (for a "what now?") the one their finished work leans to
-        aim = role or (leaning_role(p.state.progress.done, self.reader.resources,
-                                    self.roles_by_id) if why_placed(p, request) else None)
+        aim = role or (leaning if why_placed(p, request) else None)
         text += f" {aim.name}" if aim else ""
         if role is None and aim is not None:  # resources for the role they lean to, or all
             filters = dataclasses.replace(filters, role=aim.id)
