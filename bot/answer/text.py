@@ -40,20 +40,20 @@ ACTION = re.compile(
     r"^(start|pick|choose|build|write|read|learn|practise|practice|use|try|focus|spend|keep|"
     r"make|ask|join|apply|contribute|publish|share|prepare|review|set|plan|add|aim|begin|"
     r"follow|treat|reach|talk|schedule|track|list|study|revisit|put|work|look|prefer|avoid|"
-    r"give|take|find|aim|block|turn|replace|note|rewrite|tailor|send|do|check|compare|"
-    r"collect|finish|deploy|document|explain|show|ship|go|open|count|run|subscribe|train|"
-    r"download|watch|load|search|save|draft|create|install|book|draw|copy|decide|test|"
-    r"listen|cut|answer|enrol|enroll|mark|pin|sample|fit|fine-tune|wrap|simulate|embed|"
-    r"split|call|map|bookmark|offer|agree|update|rebuild|shortlist|sketch|email|solve|rate|"
-    r"score|reply|click|widen|design|move|outline|photograph|get|clone|revoke|name|post|"
-    r"log|close|estimate|message|sign up|register|fork|record|measure|pair|attend|enter|"
-    r"rehearse|reproduce|swap|label|summari[sz]e|skim|visit|browse|fill|upload|turn|forget|"
-    r"print|compute|record|give|finish|look|fine-tune|present)\b"
+    r"give|take|find|block|turn|replace|note|rewrite|tailor|send|do|check|compare|collect|"
+    r"finish|deploy|document|explain|show|ship|go|open|count|run|subscribe|train|download|"
+    r"watch|load|search|save|draft|create|install|book|draw|copy|decide|test|listen|cut|"
+    r"answer|enrol|enroll|mark|pin|sample|fit|fine-tune|wrap|simulate|embed|split|call|map|"
+    r"bookmark|offer|agree|update|rebuild|shortlist|sketch|email|solve|rate|score|reply|click|"
+    r"widen|design|move|outline|photograph|get|clone|revoke|name|post|log|close|estimate|"
+    r"message|sign up|register|fork|record|measure|pair|attend|enter|rehearse|reproduce|swap|"
+    r"label|summari[sz]e|skim|visit|browse|fill|upload|forget|print|compute|present)\b"
     r"|^(before|for|in|on|once|this|tonight|if|within|next|after|over|by|each|every)\b"
     r"[^.]{0,80}?,\s*(start|pick|choose|build|write|read|learn|make|ask|join|apply|open|"
-    r"count|run|list|try|find|take|spend|set|add|draft|send|book|watch|search|create|post|"
-    r"update|review|compare|check|note|mark|do|get|go|put|pin|schedule|record|print|"
-    r"compute|fine-tune|give|split|decide|look|finish|reproduce|write|open|test)\b", re.I)
+    r"count|run|list|try|"
+    r"find|take|spend|set|add|draft|send|book|watch|search|create|post|update|review|compare|"
+    r"check|note|mark|do|get|go|put|pin|schedule|record|print|compute|fine-tune|give|split|"
+    r"decide|look|finish|reproduce|test)\b", re.I)
 _ROLE_ORDER = re.compile(r"\blearn in this order\b|\bskills are missing\b", re.I)
 
 
